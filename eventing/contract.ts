@@ -1,0 +1,210 @@
+// The event contract: every Vigil CloudEvent type and its data schema, defined once.
+// Validation (ingest), TypeScript types (functions) and JSON Schemas (GET /schemas/<type>) all come from here.
+import { z } from 'zod';
+
+export const EVENT_TYPES = {
+  eegChunk: 'org.vigil.eeg.chunk',
+  heartRateSample: 'org.vigil.heartrate.sample',
+  eegPrediction: 'org.vigil.eeg.prediction',
+  alertRaised: 'org.vigil.alert.raised',
+  alertAcknowledged: 'org.vigil.alert.acknowledged',
+  alertCleared: 'org.vigil.alert.cleared',
+  technicalAlarm: 'org.vigil.technical.alarm',
+  technicalCheck: 'org.vigil.technical.check',
+} as const;
+export type EventType = (typeof EVENT_TYPES)[keyof typeof EVENT_TYPES];
+
+/** Limits device makers can rely on (also published in the JSON Schemas). */
+export const LIMITS = {
+  maxBodyBytes: 1024 * 1024,
+  maxBatchEvents: 500,
+  maxEegSeconds: 10,
+  maxEegChannels: 64,
+  minSampleRateHz: 1,
+  maxSampleRateHz: 4096,
+  maxHeartRateSamples: 3600,
+} as const;
+
+const id = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" or "-"');
+const rfc3339 = z.iso.datetime({ offset: true });
+const finite = z.number().finite();
+
+export const patientIdSchema = id;
+export const deviceIdSchema = id;
+
+/** 10-20 system electrode names or bipolar derivations such as FP1-F7 (CHB-MIT montage). */
+const channelName = z
+  .string()
+  .min(1)
+  .max(32)
+  .regex(/^[A-Za-z0-9]+(-[A-Za-z0-9]+)?$/, '10-20 electrode name or bipolar pair like FP1-F7');
+
+export const eegChunkData = z
+  .object({
+    patientId: patientIdSchema,
+    deviceId: deviceIdSchema,
+    startTime: rfc3339,
+    sampleRateHz: finite.min(LIMITS.minSampleRateHz).max(LIMITS.maxSampleRateHz),
+    channels: z.array(channelName).min(1).max(LIMITS.maxEegChannels),
+    unit: z.literal('uV'),
+    samples: z.array(z.array(finite).min(1)).min(1).max(LIMITS.maxEegChannels),
+  })
+  .strict()
+  .superRefine((d, ctx) => {
+    if (d.samples.length !== d.channels.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['samples'],
+        message: `samples has ${d.samples.length} rows but channels names ${d.channels.length}`,
+      });
+      return;
+    }
+    const n = d.samples[0]!.length;
+    d.samples.forEach((row, i) => {
+      if (row.length !== n)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['samples', i],
+          message: `channel ${i} has ${row.length} samples, channel 0 has ${n}`,
+        });
+    });
+    if (n / d.sampleRateHz > LIMITS.maxEegSeconds + 1e-9)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['samples'],
+        message: `chunk lasts ${(n / d.sampleRateHz).toFixed(3)} s, at most ${LIMITS.maxEegSeconds} s allowed`,
+      });
+  });
+export type EegChunk = z.infer<typeof eegChunkData>;
+
+export const heartRateSampleData = z
+  .object({
+    patientId: patientIdSchema,
+    deviceId: deviceIdSchema,
+    source: z.string().min(1).max(200),
+    samples: z
+      .array(
+        z
+          .object({
+            time: rfc3339,
+            bpm: finite,
+            min: finite.optional(),
+            max: finite.optional(),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(LIMITS.maxHeartRateSamples),
+  })
+  .strict();
+export type HeartRateSample = z.infer<typeof heartRateSampleData>;
+
+export const eegPredictionData = z
+  .object({
+    patientId: patientIdSchema,
+    deviceId: deviceIdSchema,
+    chunkEventId: z.string().min(1),
+    chunkSource: z.string().min(1),
+    windowStart: rfc3339,
+    windowSeconds: finite.positive(),
+    windowProbabilities: z.array(z.array(finite.min(0).max(1))),
+    chunkProbability: finite.min(0).max(1),
+    label: z.enum(['seizure', 'normal']),
+    modelVersion: z.string().min(1),
+  })
+  .strict();
+export type EegPrediction = z.infer<typeof eegPredictionData>;
+
+export const ALERT_KINDS = [
+  'seizure',
+  'tachycardia',
+  'bradycardia',
+  'device-silent',
+  'eeg-flatline',
+  'eeg-clipping',
+  'hr-implausible',
+] as const;
+export const SEVERITIES = ['critical', 'major', 'minor', 'warning'] as const;
+
+export const alertRaisedData = z
+  .object({
+    alertId: z.string().min(1).max(128),
+    patientId: patientIdSchema,
+    kind: z.enum(ALERT_KINDS),
+    category: z.enum(['patient', 'technical']),
+    severity: z.enum(SEVERITIES),
+    evidence: z.record(z.string(), z.unknown()),
+    raisedAt: rfc3339,
+  })
+  .strict();
+export type AlertRaised = z.infer<typeof alertRaisedData>;
+
+export const alertAcknowledgedData = z
+  .object({
+    alertId: z.string().min(1).max(128),
+    by: z.string().min(1).max(128),
+    at: rfc3339,
+    note: z.string().max(2000).default(''),
+  })
+  .strict();
+export type AlertAcknowledged = z.infer<typeof alertAcknowledgedData>;
+
+export const alertClearedData = z
+  .object({
+    alertId: z.string().min(1).max(128),
+    patientId: patientIdSchema,
+    kind: z.enum(ALERT_KINDS),
+    by: z.string().min(1).max(128),
+    at: rfc3339,
+    reason: z.string().max(2000),
+  })
+  .strict();
+export type AlertCleared = z.infer<typeof alertClearedData>;
+
+/** Data schema per type. Types devices may send are listed in DEVICE_EVENT_TYPES. */
+export const DATA_SCHEMAS = {
+  [EVENT_TYPES.eegChunk]: eegChunkData,
+  [EVENT_TYPES.heartRateSample]: heartRateSampleData,
+  [EVENT_TYPES.eegPrediction]: eegPredictionData,
+  [EVENT_TYPES.alertRaised]: alertRaisedData,
+  [EVENT_TYPES.alertAcknowledged]: alertAcknowledgedData,
+  [EVENT_TYPES.alertCleared]: alertClearedData,
+} as const;
+export type ContractType = keyof typeof DATA_SCHEMAS;
+export type DataOf<T extends ContractType> = z.infer<(typeof DATA_SCHEMAS)[T]>;
+
+export const DEVICE_EVENT_TYPES: readonly ContractType[] = [EVENT_TYPES.eegChunk, EVENT_TYPES.heartRateSample];
+
+export function isContractType(t: string): t is ContractType {
+  return Object.hasOwn(DATA_SCHEMAS, t);
+}
+
+/** Patient id carried in any contract event's data (the CloudEvent subject must equal it). */
+export function patientOf(data: unknown): string | undefined {
+  return typeof data === 'object' && data !== null && 'patientId' in data
+    ? String((data as { patientId: unknown }).patientId)
+    : undefined;
+}
+
+/** The CloudEvents 1.0 envelope fields Vigil requires (binary, structured and batched modes alike). */
+export const envelopeSchema = z
+  .object({
+    specversion: z.literal('1.0'),
+    id: z.string().min(1).max(255),
+    source: z.string().min(1).max(255),
+    type: z.string().min(1).max(128),
+    subject: z.string().min(1).max(64).optional(),
+    time: rfc3339.optional(),
+    datacontenttype: z.string().optional(),
+    dataschema: z.string().optional(),
+  })
+  .passthrough();
+
+/** The source every device must use: `/devices/{deviceId}`. */
+export function deviceSource(deviceId: string): string {
+  return `/devices/${deviceId}`;
+}
