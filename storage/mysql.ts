@@ -1,0 +1,72 @@
+// MySQL / MariaDB backend over a mysql2 pool. `query` (client-side escaping) rather than `execute`,
+// because multi-row inserts vary in shape and would fill the server's prepared-statement cache.
+import mysql from 'mysql2/promise';
+import type { Db, Row, RunResult, SqlValue } from './db.ts';
+
+type Queryable = Pick<mysql.Pool, 'query'>;
+
+const RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
+
+async function q(conn: Queryable, sql: string, params: readonly SqlValue[]): Promise<unknown> {
+  const [rows] = await conn.query(sql, params as unknown[]);
+  return rows;
+}
+
+class MysqlConnDb implements Db {
+  readonly dialect = 'mysql' as const;
+  constructor(protected readonly conn: Queryable) {}
+  async all<T = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    return (await q(this.conn, sql, params)) as T[];
+  }
+  async get<T = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
+    return ((await q(this.conn, sql, params)) as T[])[0];
+  }
+  async run(sql: string, params: readonly SqlValue[] = []): Promise<RunResult> {
+    const r = (await q(this.conn, sql, params)) as mysql.ResultSetHeader;
+    return { changes: r.affectedRows, lastInsertId: Number(r.insertId) };
+  }
+  tx<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+    return fn(this);
+  }
+  async close(): Promise<void> {
+    throw new Error('close() inside a transaction');
+  }
+}
+
+export class MysqlDb extends MysqlConnDb {
+  readonly #pool: mysql.Pool;
+  constructor(url: string, poolSize = 10) {
+    const pool = mysql.createPool({
+      uri: url,
+      connectionLimit: poolSize,
+      supportBigNumbers: true,
+      bigNumberStrings: false,
+      dateStrings: true,
+      charset: 'utf8mb4',
+      timezone: 'Z',
+    });
+    super(pool);
+    this.#pool = pool;
+  }
+  override async tx<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const conn = await this.#pool.getConnection();
+      try {
+        await conn.beginTransaction();
+        const out = await fn(new MysqlConnDb(conn));
+        await conn.commit();
+        return out;
+      } catch (err) {
+        await conn.rollback().catch(() => undefined);
+        const code = (err as { code?: string }).code;
+        if (attempt < 4 && code && RETRYABLE.has(code)) continue;
+        throw err;
+      } finally {
+        conn.release();
+      }
+    }
+  }
+  override async close(): Promise<void> {
+    await this.#pool.end();
+  }
+}
