@@ -1,0 +1,240 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { VigilEvent, VigilFunction } from '../../functions/types.ts';
+import type { Db } from '../../storage/db.ts';
+import { testBackends } from '../../storage/testing.ts';
+import { BrokerFullError, EmbeddedBroker } from './broker.ts';
+import { decodeEvent, encodeEvent } from './outbox-codec.ts';
+import { parseRoutes } from './routes.ts';
+
+const YAML = `
+apiVersion: eventing.knative.dev/v1
+kind: Broker
+metadata: { name: default }
+spec:
+  delivery: { retry: 2, backoffPolicy: exponential, backoffDelay: PT0.05S }
+---
+apiVersion: eventing.knative.dev/v1
+kind: Trigger
+metadata: { name: a-to-alpha }
+spec:
+  broker: default
+  filter: { attributes: { type: test.a } }
+  subscriber: { ref: { apiVersion: serving.knative.dev/v1, kind: Service, name: alpha } }
+---
+apiVersion: eventing.knative.dev/v1
+kind: Trigger
+metadata: { name: all-to-sink }
+spec:
+  broker: default
+  subscriber: { ref: { apiVersion: serving.knative.dev/v1, kind: Service, name: sink } }
+`;
+
+function ev(id: string, type = 'test.a', data: unknown = { n: 1 }): VigilEvent {
+  return { specversion: '1.0', id, source: '/devices/d1', type, data };
+}
+
+function recorder(name: string, seen: VigilEvent[], batch = false): VigilFunction {
+  const f: VigilFunction = {
+    name,
+    async handle(e) {
+      seen.push(e);
+      return [];
+    },
+  };
+  if (batch)
+    f.handleBatch = async (es) => {
+      seen.push(...es);
+      return [];
+    };
+  return f;
+}
+
+describe('outbox codec', () => {
+  it('round-trips EEG samples as float32 and other events as JSON', () => {
+    const eeg = ev('1', 'org.vigil.eeg.chunk', {
+      patientId: 'p',
+      samples: [
+        [1.5, -2],
+        [3, 4.25],
+      ],
+    });
+    expect(decodeEvent(encodeEvent(eeg))).toEqual(eeg);
+    const other = ev('2', 'x', { nested: { a: [1, 'b'] } });
+    expect(decodeEvent(encodeEvent(other))).toEqual(other);
+    const lossy = decodeEvent(encodeEvent(ev('3', 'y', { samples: [[0.1]] }))) as VigilEvent<{
+      samples: number[][];
+    }>;
+    expect(lossy.data!.samples[0]![0]).toBeCloseTo(0.1, 6);
+  });
+});
+
+describe.each(testBackends)('embedded broker on $name', ({ open }) => {
+  let db: Db;
+  const routes = parseRoutes([YAML]);
+  beforeEach(async () => {
+    db = await open();
+  });
+  afterEach(async () => {
+    await db.close();
+  });
+
+  it('routes by the Trigger filters and publishes replies back onto the broker', async () => {
+    const alpha: VigilEvent[] = [];
+    const sink: VigilEvent[] = [];
+    const fns = new Map<string, VigilFunction>([
+      [
+        'alpha',
+        {
+          name: 'alpha',
+          async handle(e) {
+            alpha.push(e);
+            return [{ ...ev(`${e.id}.reply`, 'test.reply'), source: '/functions/alpha' }];
+          },
+        },
+      ],
+      ['sink', recorder('sink', sink, true)],
+    ]);
+    const broker = new EmbeddedBroker({ db, routes, functions: fns });
+    await broker.start();
+    expect(await broker.accept([ev('1'), ev('2', 'test.b')])).toEqual({ accepted: 2, duplicates: 0 });
+    await broker.idle();
+    expect(alpha.map((e) => e.id)).toEqual(['1']);
+    expect(sink.map((e) => e.id).sort()).toEqual(['1', '1.reply', '2']);
+    const left = await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM broker_events');
+    expect(Number(left?.n)).toBe(0);
+    await broker.stop();
+  });
+
+  it('drops a duplicate (same source and id) at the door', async () => {
+    const sink: VigilEvent[] = [];
+    const fns = new Map([
+      ['alpha', recorder('alpha', [])],
+      ['sink', recorder('sink', sink)],
+    ]);
+    const broker = new EmbeddedBroker({ db, routes, functions: fns });
+    await broker.start();
+    // While the first copy is still in the outbox, the second is recognised as a duplicate.
+    const [a, b] = await Promise.all([
+      broker.accept([ev('x', 'test.b')]),
+      broker.accept([ev('x', 'test.b')]),
+    ]);
+    expect(a.accepted + b.accepted).toBe(1);
+    expect(a.duplicates + b.duplicates).toBe(1);
+    await broker.idle();
+    expect(sink).toHaveLength(1);
+    await broker.stop();
+  });
+
+  it('retries with exponential backoff, then stores a dead letter', async () => {
+    const times: number[] = [];
+    const fns = new Map<string, VigilFunction>([
+      [
+        'alpha',
+        {
+          name: 'alpha',
+          async handle() {
+            times.push(Date.now());
+            throw new Error('subscriber down');
+          },
+        },
+      ],
+      ['sink', recorder('sink', [])],
+    ]);
+    const failures: boolean[] = [];
+    const broker = new EmbeddedBroker({
+      db,
+      routes,
+      functions: fns,
+      onFailure: (f) => failures.push(f.deadLettered),
+    });
+    await broker.start();
+    await broker.accept([ev('dl')]);
+    await broker.idle();
+    expect(times).toHaveLength(3); // first try + retry: 2
+    const gap1 = times[1]! - times[0]!;
+    const gap2 = times[2]! - times[1]!;
+    expect(gap1).toBeGreaterThanOrEqual(45);
+    expect(gap2).toBeGreaterThanOrEqual(95); // doubled
+    expect(failures).toEqual([false, false, true]);
+    const dl = await db.all<{
+      id: string;
+      subscriber: string;
+      attempts: number;
+      reason: string;
+      payload: Buffer;
+    }>('SELECT id, subscriber, attempts, reason, payload FROM dead_letters');
+    expect(dl).toHaveLength(1);
+    expect(dl[0]).toMatchObject({ id: 'dl', subscriber: 'a-to-alpha', reason: 'subscriber down' });
+    expect(Number(dl[0]!.attempts)).toBe(3);
+    expect(decodeEvent(Buffer.from(dl[0]!.payload)).id).toBe('dl');
+    expect(broker.deadLettered).toBe(1);
+    await broker.stop();
+  });
+
+  it('resumes queued deliveries after a restart', async () => {
+    const blocked = new Map<string, VigilFunction>([
+      [
+        'alpha',
+        {
+          name: 'alpha',
+          handle: () => new Promise(() => undefined), // never finishes: the process "dies" mid-delivery
+        },
+      ],
+      [
+        'sink',
+        {
+          name: 'sink',
+          handle: () => new Promise(() => undefined),
+        },
+      ],
+    ]);
+    const first = new EmbeddedBroker({ db, routes, functions: blocked });
+    await first.start();
+    await first.accept([ev('r1'), ev('r2'), ev('r3', 'test.b')]);
+    // No stop(): simulate a crash by abandoning the instance.
+    const alpha: VigilEvent[] = [];
+    const sink: VigilEvent[] = [];
+    const second = new EmbeddedBroker({
+      db,
+      routes,
+      functions: new Map([
+        ['alpha', recorder('alpha', alpha)],
+        ['sink', recorder('sink', sink, true)],
+      ]),
+    });
+    await second.start();
+    await second.idle();
+    expect(alpha.map((e) => e.id).sort()).toEqual(['r1', 'r2']);
+    expect(sink.map((e) => e.id).sort()).toEqual(['r1', 'r2', 'r3']);
+    await second.stop();
+  });
+
+  it('refuses new events with BrokerFullError when too much is pending', async () => {
+    const broker = new EmbeddedBroker({
+      db,
+      routes,
+      functions: new Map([
+        ['alpha', { name: 'alpha', handle: () => new Promise<VigilEvent[]>(() => undefined) }],
+        ['sink', { name: 'sink', handle: () => new Promise<VigilEvent[]>(() => undefined) }],
+      ]),
+      maxPendingEvents: 3,
+    });
+    await broker.start();
+    await broker.accept([ev('f1'), ev('f2'), ev('f3')]);
+    await expect(broker.accept([ev('f4')])).rejects.toBeInstanceOf(BrokerFullError);
+  });
+
+  it('rejects a reply that has its input type (it would loop)', async () => {
+    const fns = new Map<string, VigilFunction>([
+      ['alpha', { name: 'alpha', handle: async (e) => [{ ...e, id: `${e.id}.again` }] }],
+      ['sink', recorder('sink', [])],
+    ]);
+    const broker = new EmbeddedBroker({ db, routes, functions: fns });
+    await broker.start();
+    await broker.accept([ev('loop')]);
+    await broker.idle();
+    const dl = await db.all<{ reason: string }>('SELECT reason FROM dead_letters');
+    expect(dl[0]?.reason).toMatch(/input type/);
+    await broker.stop();
+  });
+});

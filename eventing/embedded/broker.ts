@@ -1,0 +1,438 @@
+// The embedded broker: the same routing and delivery semantics as a Knative Broker + Triggers,
+// in one process, with a durable outbox. An event is acknowledged only after it and one delivery
+// row per matching Trigger are committed; a delivery row is deleted only after its subscriber
+// succeeded and the subscriber's replies were committed as new events. A crash therefore loses
+// nothing that was acknowledged: on start every remaining delivery is loaded again.
+
+import type { FunctionContext, VigilEvent, VigilFunction } from '../../functions/types.ts';
+import type { Db, SqlValue } from '../../storage/db.ts';
+import { insertRows } from '../../storage/sql.ts';
+import { decodeEvent, encodeEvent } from './outbox-codec.ts';
+import { backoffMs, matches, type Route } from './routes.ts';
+
+export interface SubscriberOptions {
+  /** Events per call when the function has handleBatch. */
+  maxBatch?: number;
+  /** Calls in flight at once. */
+  concurrency?: number;
+}
+
+export interface BrokerOptions {
+  db: Db;
+  routes: Route[];
+  functions: ReadonlyMap<string, VigilFunction>;
+  now?: () => number;
+  /** Accepted events not yet fully delivered before new device events are refused (503). */
+  maxPendingEvents?: number;
+  subscribers?: Record<string, SubscriberOptions>;
+  /** Called for every delivery failure (no event data: may contain patient data). */
+  onFailure?: (info: {
+    trigger: string;
+    type: string;
+    attempts: number;
+    error: string;
+    deadLettered: boolean;
+  }) => void;
+}
+
+export class BrokerFullError extends Error {
+  constructor(readonly retryAfterSeconds: number) {
+    super('broker queue is full');
+  }
+}
+
+export interface AcceptResult {
+  accepted: number;
+  duplicates: number;
+}
+
+interface Item {
+  seq: number;
+  attempts: number;
+}
+
+interface Queue {
+  route: Route;
+  fn: VigilFunction;
+  items: Item[];
+  inflight: number;
+  maxBatch: number;
+  concurrency: number;
+}
+
+type Op =
+  | {
+      kind: 'accept';
+      events: VigilEvent[];
+      done: (r: { seqs: (number | null)[] }) => void;
+      fail: (e: unknown) => void;
+    }
+  | {
+      kind: 'complete';
+      trigger: string;
+      seqs: number[];
+      replies: VigilEvent[];
+      done: () => void;
+      fail: (e: unknown) => void;
+    }
+  | {
+      kind: 'retry';
+      trigger: string;
+      item: Item;
+      error: string;
+      deadLetter: boolean;
+      nextAt: number;
+      done: () => void;
+      fail: (e: unknown) => void;
+    };
+
+const EVENT_COLS = ['source', 'id', 'type', 'payload', 'accepted_at'];
+const DELIVERY_COLS = ['event_seq', 'subscriber', 'attempts', 'next_attempt_at'];
+
+export class EmbeddedBroker {
+  readonly #db: Db;
+  readonly #routes: Route[];
+  readonly #queues = new Map<string, Queue>();
+  readonly #events = new Map<number, { event: VigilEvent; remaining: number }>();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #now: () => number;
+  readonly #ctx: FunctionContext;
+  readonly #maxPending: number;
+  readonly #onFailure: BrokerOptions['onFailure'];
+  #ops: Op[] = [];
+  #flushing = false;
+  #stopped = false;
+  #started = false;
+  delivered = 0;
+  deadLettered = 0;
+
+  constructor(opts: BrokerOptions) {
+    this.#db = opts.db;
+    this.#routes = opts.routes;
+    this.#now = opts.now ?? Date.now;
+    this.#ctx = { db: opts.db, now: this.#now };
+    this.#maxPending = opts.maxPendingEvents ?? 4000;
+    this.#onFailure = opts.onFailure;
+    for (const route of opts.routes) {
+      const fn = opts.functions.get(route.subscriber);
+      if (!fn)
+        throw new Error(`trigger ${route.trigger}: no function named ${route.subscriber} is registered`);
+      const o = opts.subscribers?.[route.subscriber] ?? {};
+      this.#queues.set(route.trigger, {
+        route,
+        fn,
+        items: [],
+        inflight: 0,
+        maxBatch: fn.handleBatch ? (o.maxBatch ?? 256) : 1,
+        concurrency: o.concurrency ?? (fn.handleBatch ? 1 : 4),
+      });
+    }
+  }
+
+  /** Loads every delivery left over from a previous run, then starts dispatching. */
+  async start(): Promise<void> {
+    let after = 0;
+    for (;;) {
+      const rows = await this.#db.all<{
+        event_seq: number;
+        subscriber: string;
+        attempts: number;
+        next_attempt_at: number;
+        payload: Buffer;
+      }>(
+        `SELECT d.event_seq, d.subscriber, d.attempts, d.next_attempt_at, e.payload
+           FROM broker_deliveries d JOIN broker_events e ON e.seq = d.event_seq
+          WHERE d.event_seq > ? ORDER BY d.event_seq LIMIT 500`,
+        [after],
+      );
+      if (rows.length === 0) break;
+      for (const r of rows) {
+        const seq = Number(r.event_seq);
+        after = Math.max(after, seq);
+        const q = this.#queues.get(r.subscriber);
+        if (!q) continue; // a Trigger removed since; the row stays for an operator to inspect
+        let entry = this.#events.get(seq);
+        if (!entry) {
+          entry = { event: decodeEvent(Buffer.from(r.payload)), remaining: 0 };
+          this.#events.set(seq, entry);
+        }
+        entry.remaining++;
+        this.#schedule(r.subscriber, { seq, attempts: Number(r.attempts) }, Number(r.next_attempt_at));
+      }
+    }
+    this.#started = true;
+    for (const trigger of this.#queues.keys()) this.#pump(trigger);
+  }
+
+  get pendingEvents(): number {
+    return this.#events.size;
+  }
+
+  /** Durably accepts device events. Resolves after commit; rejects with BrokerFullError under backpressure. */
+  async accept(events: VigilEvent[]): Promise<AcceptResult> {
+    if (this.#stopped) throw new BrokerFullError(1);
+    if (this.#events.size + events.length > this.#maxPending) throw new BrokerFullError(1);
+    const { seqs } = await new Promise<{ seqs: (number | null)[] }>((done, fail) =>
+      this.#enqueue({ kind: 'accept', events, done, fail }),
+    );
+    const accepted = seqs.filter((s) => s !== null).length;
+    return { accepted, duplicates: events.length - accepted };
+  }
+
+  /** Resolves when nothing is queued, in flight or waiting for a retry. */
+  async idle(): Promise<void> {
+    for (;;) {
+      if (this.#ops.length === 0 && !this.#flushing && this.#events.size === 0 && this.#timers.size === 0)
+        return;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  /** Stops dispatching; in-flight deliveries finish, everything else stays in the outbox for the next start. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+    while ([...this.#queues.values()].some((q) => q.inflight > 0) || this.#ops.length > 0 || this.#flushing)
+      await new Promise((r) => setTimeout(r, 5));
+  }
+
+  #enqueue(op: Op): void {
+    this.#ops.push(op);
+    if (!this.#flushing) {
+      this.#flushing = true;
+      setImmediate(() => void this.#flush());
+    }
+  }
+
+  /** Group commit: every operation queued since the last flush goes into one transaction (one fsync). */
+  async #flush(): Promise<void> {
+    while (this.#ops.length > 0) {
+      const ops = this.#ops;
+      this.#ops = [];
+      const after: (() => void)[] = [];
+      try {
+        await this.#db.tx(async (tx) => {
+          for (const op of ops) after.push(await this.#apply(tx, op));
+        });
+        for (const f of after) f();
+      } catch (err) {
+        for (const op of ops) op.fail(err);
+      }
+    }
+    this.#flushing = false;
+  }
+
+  /** Applies one op inside the transaction; returns what to do in memory once it committed. */
+  async #apply(tx: Db, op: Op): Promise<() => void> {
+    const now = this.#now();
+    if (op.kind === 'accept') {
+      const stored = await this.#persist(tx, op.events, now);
+      return () => {
+        this.#track(stored, now);
+        op.done({ seqs: stored.map((s) => s?.seq ?? null) });
+      };
+    }
+    if (op.kind === 'complete') {
+      const stored = await this.#persist(tx, op.replies, now);
+      await this.#deleteDeliveries(tx, op.trigger, op.seqs);
+      return () => {
+        this.#track(stored, now);
+        for (const seq of op.seqs) this.#release(seq);
+        op.done();
+      };
+    }
+    const { item, trigger } = op;
+    if (op.deadLetter) {
+      const entry = this.#events.get(item.seq)!;
+      await insertRows(
+        tx,
+        'dead_letters',
+        ['source', 'id', 'type', 'subscriber', 'attempts', 'reason', 'payload', 'created_at'],
+        [
+          [
+            entry.event.source,
+            entry.event.id,
+            entry.event.type,
+            trigger,
+            item.attempts,
+            op.error,
+            encodeEvent(entry.event),
+            now,
+          ],
+        ],
+        { ignoreDuplicates: true },
+      );
+      await this.#deleteDeliveries(tx, trigger, [item.seq]);
+      return () => {
+        this.deadLettered++;
+        this.#release(item.seq);
+        op.done();
+      };
+    }
+    await tx.run(
+      'UPDATE broker_deliveries SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE event_seq = ? AND subscriber = ?',
+      [item.attempts, op.nextAt, op.error.slice(0, 2000), item.seq, trigger],
+    );
+    return () => {
+      this.#schedule(trigger, item, op.nextAt);
+      op.done();
+    };
+  }
+
+  /** Inserts new events (duplicates by source+id are skipped) and a delivery per matching Trigger. */
+  async #persist(
+    tx: Db,
+    events: VigilEvent[],
+    now: number,
+  ): Promise<({ seq: number; event: VigilEvent; triggers: string[] } | null)[]> {
+    if (events.length === 0) return [];
+    const out: ({ seq: number; event: VigilEvent; triggers: string[] } | null)[] = [];
+    const verb = tx.dialect === 'sqlite' ? 'INSERT OR IGNORE' : 'INSERT IGNORE';
+    const deliveries: SqlValue[][] = [];
+    for (let i = 0; i < events.length; i += 200) {
+      const part = events.slice(i, i + 200);
+      const params: SqlValue[] = [];
+      for (const e of part) params.push(e.source, e.id, e.type, encodeEvent(e), now);
+      const rows = await tx.all<{ seq: number; source: string; id: string }>(
+        `${verb} INTO broker_events (${EVENT_COLS.join(',')}) VALUES ${part.map(() => '(?,?,?,?,?)').join(',')} RETURNING seq, source, id`,
+        params,
+      );
+      const bySourceId = new Map(rows.map((r) => [`${r.source}\n${r.id}`, Number(r.seq)]));
+      for (const e of part) {
+        const key = `${e.source}\n${e.id}`;
+        const seq = bySourceId.get(key);
+        if (seq === undefined) {
+          out.push(null);
+          continue;
+        }
+        bySourceId.delete(key); // a second copy inside the same request is a duplicate too
+        const triggers = this.#routes.filter((r) => matches(r, e)).map((r) => r.trigger);
+        for (const t of triggers) deliveries.push([seq, t, 0, now]);
+        out.push({ seq, event: e, triggers });
+      }
+    }
+    await insertRows(tx, 'broker_deliveries', DELIVERY_COLS, deliveries, { ignoreDuplicates: false });
+    // An event no Trigger wants is done at once (a Knative Broker drops it the same way).
+    const unrouted = out.filter((s) => s && s.triggers.length === 0).map((s) => s!.seq);
+    if (unrouted.length)
+      await tx.run(`DELETE FROM broker_events WHERE seq IN (${unrouted.map(() => '?').join(',')})`, unrouted);
+    return out;
+  }
+
+  async #deleteDeliveries(tx: Db, trigger: string, seqs: number[]): Promise<void> {
+    const marks = seqs.map(() => '?').join(',');
+    await tx.run(`DELETE FROM broker_deliveries WHERE subscriber = ? AND event_seq IN (${marks})`, [
+      trigger,
+      ...seqs,
+    ]);
+    await tx.run(
+      `DELETE FROM broker_events WHERE seq IN (${marks})
+         AND NOT EXISTS (SELECT 1 FROM broker_deliveries d WHERE d.event_seq = broker_events.seq)`,
+      seqs,
+    );
+  }
+
+  #track(stored: ({ seq: number; event: VigilEvent; triggers: string[] } | null)[], now: number): void {
+    for (const s of stored) {
+      if (!s || s.triggers.length === 0) continue;
+      this.#events.set(s.seq, { event: s.event, remaining: s.triggers.length });
+      for (const t of s.triggers) this.#schedule(t, { seq: s.seq, attempts: 0 }, now);
+    }
+  }
+
+  #release(seq: number): void {
+    const e = this.#events.get(seq);
+    if (e && --e.remaining <= 0) this.#events.delete(seq);
+  }
+
+  #schedule(trigger: string, item: Item, at: number): void {
+    if (this.#stopped) return;
+    const q = this.#queues.get(trigger)!;
+    const wait = at - this.#now();
+    if (wait <= 0) {
+      q.items.push(item);
+      this.#pump(trigger);
+      return;
+    }
+    const t = setTimeout(() => {
+      this.#timers.delete(t);
+      q.items.push(item);
+      this.#pump(trigger);
+    }, wait);
+    this.#timers.add(t);
+  }
+
+  #pump(trigger: string): void {
+    const q = this.#queues.get(trigger)!;
+    while (this.#started && !this.#stopped && q.inflight < q.concurrency && q.items.length > 0) {
+      const batch = q.items.splice(0, q.maxBatch);
+      q.inflight++;
+      void this.#deliver(q, batch).finally(() => {
+        q.inflight--;
+        this.#pump(trigger);
+      });
+    }
+  }
+
+  async #deliver(q: Queue, batch: Item[]): Promise<void> {
+    const events = batch.map((i) => this.#events.get(i.seq)!.event);
+    const trigger = q.route.trigger;
+    let replies: VigilEvent[];
+    try {
+      replies =
+        q.fn.handleBatch && events.length > 1
+          ? await q.fn.handleBatch(events, this.#ctx)
+          : await q.fn.handle(events[0]!, this.#ctx);
+      for (const r of replies)
+        if (events.some((e) => e.type === r.type))
+          throw new Error(
+            `${q.fn.name} replied with its input type ${r.type}; it would loop through the Trigger`,
+          );
+    } catch (err) {
+      await Promise.all(batch.map((item, i) => this.#failed(q, item, events[i]!, err)));
+      return;
+    }
+    try {
+      await new Promise<void>((done, fail) =>
+        this.#enqueue({ kind: 'complete', trigger, seqs: batch.map((i) => i.seq), replies, done, fail }),
+      );
+      this.delivered += batch.length;
+    } catch (err) {
+      // The outbox itself failed: keep the deliveries and try again later, as a crash would.
+      await Promise.all(batch.map((item, i) => this.#failed(q, item, events[i]!, err)));
+    }
+  }
+
+  async #failed(q: Queue, item: Item, event: VigilEvent, err: unknown): Promise<void> {
+    const attempts = item.attempts + 1;
+    const d = q.route.delivery;
+    const deadLetter = attempts > d.retry;
+    const error = err instanceof Error ? err.message : String(err);
+    this.#onFailure?.({
+      trigger: q.route.trigger,
+      type: event.type,
+      attempts,
+      error,
+      deadLettered: deadLetter,
+    });
+    const nextAt = this.#now() + backoffMs(d, attempts);
+    try {
+      await new Promise<void>((done, fail) =>
+        this.#enqueue({
+          kind: 'retry',
+          trigger: q.route.trigger,
+          item: { seq: item.seq, attempts },
+          error,
+          deadLetter,
+          nextAt,
+          done,
+          fail,
+        }),
+      );
+    } catch {
+      // Even recording the failure failed (storage down): retry from memory; the row is still in the outbox.
+      this.#schedule(q.route.trigger, item, this.#now() + 1000);
+    }
+  }
+}
