@@ -1,0 +1,267 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EVENT_TYPES } from '../eventing/contract.ts';
+import type { VigilEvent } from '../functions/types.ts';
+import {
+  AlertTransitionError,
+  acknowledgeAlert,
+  alertAudit,
+  applyAlertEvent,
+  clearAlert,
+  getAlert,
+  InvalidCursorError,
+  listAlerts,
+} from './alerts-store.ts';
+import type { Db } from './db.ts';
+import { testBackends } from './testing.ts';
+
+const T0 = Date.UTC(2024, 0, 1, 12, 0, 0);
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function raised(
+  alertId: string,
+  o: { patientId?: string; kind?: string; severity?: string; at?: number; id?: string } = {},
+): VigilEvent {
+  return {
+    specversion: '1.0',
+    id: o.id ?? `${alertId}.raised`,
+    source: '/functions/heart-rate-monitor',
+    type: EVENT_TYPES.alertRaised,
+    subject: o.patientId ?? 'p1',
+    data: {
+      alertId,
+      patientId: o.patientId ?? 'p1',
+      kind: o.kind ?? 'tachycardia',
+      category: 'patient',
+      severity: o.severity ?? 'major',
+      evidence: { bpm: 150 },
+      raisedAt: iso(o.at ?? T0),
+    },
+  };
+}
+
+function cleared(alertId: string, o: { patientId?: string; kind?: string; at?: number } = {}): VigilEvent {
+  return {
+    specversion: '1.0',
+    id: `${alertId}.cleared`,
+    source: '/functions/heart-rate-monitor',
+    type: EVENT_TYPES.alertCleared,
+    subject: o.patientId ?? 'p1',
+    data: {
+      alertId,
+      patientId: o.patientId ?? 'p1',
+      kind: o.kind ?? 'tachycardia',
+      by: 'heart-rate-monitor',
+      at: iso(o.at ?? T0 + 60_000),
+      reason: 'back in range',
+    },
+  };
+}
+
+describe.each(testBackends)('alerts store on $name', (backend) => {
+  let db: Db;
+  beforeAll(async () => {
+    db = await backend.open();
+  });
+  afterAll(async () => {
+    await db.close();
+  });
+
+  it('raises once per event, however often the event is delivered', async () => {
+    const ev = raised('a-dup', { patientId: 'dup' });
+    await applyAlertEvent(db, ev);
+    await applyAlertEvent(db, ev);
+    await applyAlertEvent(db, structuredClone(ev));
+    const page = await listAlerts(db, { patientId: 'dup', limit: 10 });
+    expect(page.total).toBe(1);
+    expect(page.items[0]).toMatchObject({
+      alertId: 'a-dup',
+      status: 'raised',
+      severity: 'major',
+      category: 'patient',
+      kind: 'tachycardia',
+      raisedAt: T0,
+      raisedBy: '/functions/heart-rate-monitor',
+      evidence: { bpm: 150 },
+    });
+    const trail = await alertAudit(db, 'a-dup');
+    expect(trail).toHaveLength(1);
+    expect(trail[0]).toMatchObject({ action: 'raised', fromStatus: null, toStatus: 'raised' });
+  });
+
+  it('applies inside an outer transaction (the recorder commits its batch in one)', async () => {
+    await db.tx(async (tx) => {
+      await applyAlertEvent(tx, raised('a-tx', { patientId: 'tx' }));
+      await applyAlertEvent(tx, cleared('a-tx', { patientId: 'tx' }));
+    });
+    expect((await getAlert(db, 'a-tx'))?.status).toBe('cleared');
+  });
+
+  it('merges a second raise for the same open (patient, kind) and audits it', async () => {
+    await applyAlertEvent(db, raised('a-first', { patientId: 'merge' }));
+    await applyAlertEvent(db, raised('a-second', { patientId: 'merge', severity: 'critical' }));
+    await applyAlertEvent(db, raised('a-other-kind', { patientId: 'merge', kind: 'bradycardia' }));
+    const open = await listAlerts(db, { patientId: 'merge', status: 'open', limit: 10 });
+    expect(open.items.map((a) => a.alertId).sort()).toEqual(['a-first', 'a-other-kind']);
+    expect(await getAlert(db, 'a-second')).toBeUndefined();
+    expect((await getAlert(db, 'a-first'))?.mergedCount).toBe(1);
+    const trail = await alertAudit(db, 'a-first');
+    expect(trail.map((e) => e.action)).toEqual(['raised', 'merged']);
+    expect(trail[1]?.note).toContain('a-second');
+  });
+
+  it('keeps one open alert when replicas raise different alerts for the same slot at once', async () => {
+    const events = Array.from({ length: 6 }, (_, i) =>
+      raised(`a-race-${i}`, { patientId: 'race', at: T0 + i }),
+    );
+    await Promise.all(events.map((e) => applyAlertEvent(db, e)));
+    const open = await listAlerts(db, { patientId: 'race', status: 'open', limit: 10 });
+    expect(open.total).toBe(1);
+    expect(open.items[0]?.mergedCount).toBe(5);
+  });
+
+  it('walks raised -> acknowledged -> cleared with an audit row per step', async () => {
+    await applyAlertEvent(db, raised('a-life', { patientId: 'life' }));
+    const acked = await acknowledgeAlert(db, {
+      alertId: 'a-life',
+      by: 'dr.house',
+      note: 'seen',
+      at: T0 + 1000,
+    });
+    expect(acked).toMatchObject({
+      status: 'acknowledged',
+      acknowledgedBy: 'dr.house',
+      acknowledgedAt: T0 + 1000,
+      ackNote: 'seen',
+    });
+    const done = await clearAlert(db, {
+      alertId: 'a-life',
+      by: 'dr.house',
+      reason: 'resolved',
+      at: T0 + 2000,
+    });
+    expect(done).toMatchObject({ status: 'cleared', clearedBy: 'dr.house', clearedAt: T0 + 2000 });
+    const trail = await alertAudit(db, 'a-life');
+    expect(trail.map((e) => [e.action, e.actor, e.fromStatus, e.toStatus, e.note])).toEqual([
+      ['raised', '/functions/heart-rate-monitor', null, 'raised', 'major tachycardia'],
+      ['acknowledged', 'dr.house', 'raised', 'acknowledged', 'seen'],
+      ['cleared', 'dr.house', 'acknowledged', 'cleared', 'resolved'],
+    ]);
+    // The slot is free again: the next episode opens a new alert.
+    await applyAlertEvent(db, raised('a-life-2', { patientId: 'life', at: T0 + 5000 }));
+    expect((await getAlert(db, 'a-life-2'))?.status).toBe('raised');
+  });
+
+  it('goes raised -> cleared directly', async () => {
+    await applyAlertEvent(db, raised('a-direct', { patientId: 'direct' }));
+    await applyAlertEvent(db, cleared('a-direct', { patientId: 'direct' }));
+    const a = await getAlert(db, 'a-direct');
+    expect(a).toMatchObject({
+      status: 'cleared',
+      clearedBy: 'heart-rate-monitor',
+      clearReason: 'back in range',
+    });
+    expect((await alertAudit(db, 'a-direct')).map((e) => e.action)).toEqual(['raised', 'cleared']);
+  });
+
+  it('rejects illegal transitions with a typed error and leaves no audit row', async () => {
+    await applyAlertEvent(db, raised('a-bad', { patientId: 'bad' }));
+    await acknowledgeAlert(db, { alertId: 'a-bad', by: 'u1' });
+    const again = await acknowledgeAlert(db, { alertId: 'a-bad', by: 'u2' }).catch((e: unknown) => e);
+    expect(again).toBeInstanceOf(AlertTransitionError);
+    expect(again).toMatchObject({ code: 'ALREADY_ACKNOWLEDGED', httpStatus: 409, from: 'acknowledged' });
+    await clearAlert(db, { alertId: 'a-bad', by: 'u1' });
+    await expect(clearAlert(db, { alertId: 'a-bad', by: 'u1' })).rejects.toMatchObject({
+      code: 'ALREADY_CLEARED',
+      httpStatus: 409,
+    });
+    await expect(acknowledgeAlert(db, { alertId: 'a-bad', by: 'u1' })).rejects.toMatchObject({
+      code: 'ALREADY_CLEARED',
+    });
+    await expect(acknowledgeAlert(db, { alertId: 'nope', by: 'u1' })).rejects.toMatchObject({
+      code: 'ALERT_NOT_FOUND',
+      httpStatus: 404,
+    });
+    expect((await alertAudit(db, 'a-bad')).map((e) => e.action)).toEqual([
+      'raised',
+      'acknowledged',
+      'cleared',
+    ]);
+  });
+
+  it('audits and ignores an illegal step that arrives as an event instead of throwing', async () => {
+    await applyAlertEvent(db, raised('a-ev', { patientId: 'ev' }));
+    const ack = (id: string): VigilEvent => ({
+      specversion: '1.0',
+      id,
+      source: '/dashboard',
+      type: EVENT_TYPES.alertAcknowledged,
+      data: { alertId: 'a-ev', by: 'nurse', at: iso(T0 + 10), note: '' },
+    });
+    await applyAlertEvent(db, ack('ack-1'));
+    await applyAlertEvent(db, ack('ack-2'));
+    await applyAlertEvent(db, ack('ack-2'));
+    const trail = await alertAudit(db, 'a-ev');
+    expect(trail.map((e) => e.action)).toEqual(['raised', 'acknowledged', 'ignored']);
+    expect(trail[2]?.note).toContain('ALREADY_ACKNOWLEDGED');
+  });
+
+  it('keeps an alert cleared when its clear overtakes its raise', async () => {
+    await applyAlertEvent(db, cleared('a-late', { patientId: 'late' }));
+    await applyAlertEvent(db, raised('a-late', { patientId: 'late', severity: 'critical' }));
+    const a = await getAlert(db, 'a-late');
+    expect(a).toMatchObject({
+      status: 'cleared',
+      severity: 'critical',
+      raisedAt: T0,
+      evidence: { bpm: 150 },
+    });
+    expect((await listAlerts(db, { patientId: 'late', status: 'open', limit: 5 })).total).toBe(0);
+    expect((await alertAudit(db, 'a-late')).map((e) => e.action)).toEqual(['cleared', 'raised-late']);
+  });
+
+  it('records invalid alert data as rejected without throwing', async () => {
+    const bad: VigilEvent = {
+      specversion: '1.0',
+      id: 'bad-1',
+      source: '/functions/x',
+      type: EVENT_TYPES.alertRaised,
+      data: { alertId: 'a-invalid', patientId: 'p', kind: 'hiccups' },
+    };
+    await applyAlertEvent(db, bad);
+    expect(await getAlert(db, 'a-invalid')).toBeUndefined();
+    const trail = await alertAudit(db, 'a-invalid');
+    expect(trail).toHaveLength(1);
+    expect(trail[0]?.action).toBe('rejected');
+    expect(trail[0]?.note).toMatch(/kind/);
+  });
+
+  it('lists with filters, a stable cursor and a total', async () => {
+    for (let i = 0; i < 5; i++)
+      await applyAlertEvent(
+        db,
+        raised(`a-list-${i}`, {
+          patientId: `list${i}`,
+          at: T0 + (i % 3) * 1000,
+          severity: i % 2 ? 'minor' : 'major',
+        }),
+      );
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await listAlerts(db, { kind: 'tachycardia', category: 'patient', limit: 2, cursor });
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items.filter((a) => a.alertId.startsWith('a-list-')).map((a) => a.alertId));
+      cursor = page.nextCursor ?? undefined;
+      pages++;
+    } while (cursor && pages < 50);
+    expect(seen.sort()).toEqual(['a-list-0', 'a-list-1', 'a-list-2', 'a-list-3', 'a-list-4']);
+    const minor = await listAlerts(db, { severity: 'minor', patientId: 'list1', limit: 10 });
+    expect(minor.total).toBe(1);
+    const ordered = await listAlerts(db, { limit: 500 });
+    const keys = ordered.items.map((a) => [a.raisedAt, a.alertId] as const);
+    const sorted = [...keys].sort((x, y) => y[0] - x[0] || (x[1] < y[1] ? 1 : -1));
+    expect(keys).toEqual(sorted);
+    await expect(listAlerts(db, { limit: 2, cursor: 'garbage' })).rejects.toBeInstanceOf(InvalidCursorError);
+  });
+});
