@@ -1,0 +1,157 @@
+// heart-rate-monitor: heartrate.sample -> alert.raised / alert.cleared (tachycardia, bradycardia,
+// and the technical hr-implausible). The rule lives in rule.ts; this file does the I/O around it:
+// per-patient limits, the episode state in function_state (optimistic versions, retried on conflict),
+// and reply events with ids derived from the alert, so redelivery and replicas never duplicate an alert.
+import {
+  type AlertCleared,
+  type AlertRaised,
+  EVENT_TYPES,
+  type HeartRateSample,
+  heartRateSampleData,
+} from '../../eventing/contract.ts';
+import { updateState } from '../../storage/function-state.ts';
+import { getLimits, type HeartRateLimits } from '../../storage/limits-store.ts';
+import type { FunctionContext, VigilEvent, VigilFunction } from '../types.ts';
+import {
+  DEFAULT_RULE,
+  type Decision,
+  evaluate,
+  initialState,
+  type MonitorState,
+  type RuleConfig,
+} from './rule.ts';
+
+export const HEART_RATE_MONITOR = 'heart-rate-monitor';
+export const HEART_RATE_MONITOR_SOURCE = `/functions/${HEART_RATE_MONITOR}`;
+
+/**
+ * What is kept per patient. `recent` remembers the replies of the last few inputs that produced any:
+ * if a reply was lost after the state was written (crash between commit and answer), the redelivered
+ * input gets the same replies again instead of nothing.
+ */
+export interface StoredMonitorState {
+  rule: MonitorState;
+  recent: Array<{ key: string; replies: VigilEvent[] }>;
+}
+
+const RECENT_INPUTS = 16;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function replyFor(
+  d: Decision,
+  input: HeartRateSample,
+  limits: HeartRateLimits,
+  rule: RuleConfig,
+): VigilEvent {
+  const base = {
+    specversion: '1.0' as const,
+    source: HEART_RATE_MONITOR_SOURCE,
+    subject: input.patientId,
+    time: iso(d.at),
+    datacontenttype: 'application/json',
+  };
+  if (d.action === 'clear') {
+    const reason =
+      d.kind === 'hr-implausible'
+        ? `plausible heart-rate values since ${iso(d.recoveredSince)}`
+        : `heart rate back within ${limits.low}-${limits.high} bpm (hysteresis ${rule.hysteresisBpm} bpm) since ${iso(d.recoveredSince)}`;
+    const data: AlertCleared = {
+      alertId: d.alertId,
+      patientId: input.patientId,
+      kind: d.kind,
+      by: HEART_RATE_MONITOR,
+      at: iso(d.at),
+      reason,
+    };
+    return { ...base, id: `${d.alertId}.cleared`, type: EVENT_TYPES.alertCleared, data };
+  }
+  const evidence: Record<string, unknown> =
+    d.kind === 'hr-implausible'
+      ? { bpm: d.peakBpm, plausibleRange: '1-300 bpm', firstSampleTime: iso(d.episodeStart) }
+      : {
+          limitBpm: d.kind === 'tachycardia' ? limits.high : limits.low,
+          limits: { low: limits.low, high: limits.high },
+          sustainedBpm: d.sustainedBpm,
+          peakBpm: d.peakBpm,
+          episodeStart: iso(d.episodeStart),
+          samples: d.samples,
+          rule: { sustainSeconds: rule.sustainSeconds, minSamples: rule.minSamples },
+        };
+  const data: AlertRaised = {
+    alertId: d.alertId,
+    patientId: input.patientId,
+    kind: d.kind,
+    category: d.kind === 'hr-implausible' ? 'technical' : 'patient',
+    severity: d.severity,
+    evidence: { ...evidence, deviceId: input.deviceId, source: input.source },
+    raisedAt: iso(d.at),
+  };
+  return { ...base, id: `${d.alertId}.raised`, type: EVENT_TYPES.alertRaised, data };
+}
+
+function parseInput(event: VigilEvent): HeartRateSample {
+  const parsed = heartRateSampleData.safeParse(event.data);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  // Not retryable into validity: the broker's retries end in the dead-letter sink, where it is kept.
+  throw new Error(
+    `${HEART_RATE_MONITOR}: invalid ${event.type} data at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? ''}`,
+  );
+}
+
+/** Runs one patient's events (in order) against one state read and one state write. */
+async function handlePatient(
+  patientId: string,
+  events: Array<{ key: string; data: HeartRateSample }>,
+  ctx: FunctionContext,
+  rule: RuleConfig,
+): Promise<VigilEvent[]> {
+  const limits = await getLimits(ctx.db, patientId);
+  return updateState<StoredMonitorState, VigilEvent[]>(ctx.db, HEART_RATE_MONITOR, patientId, (cur) => {
+    let stored: StoredMonitorState = cur ?? { rule: initialState(), recent: [] };
+    const out: VigilEvent[] = [];
+    for (const ev of events) {
+      const seen = stored.recent.find((r) => r.key === ev.key);
+      if (seen) {
+        out.push(...seen.replies);
+        continue;
+      }
+      const samples = ev.data.samples.map((s) => ({ time: Date.parse(s.time), bpm: s.bpm }));
+      const { state, decisions } = evaluate(stored.rule, samples, limits, patientId, rule);
+      const replies = decisions.map((d) => replyFor(d, ev.data, limits, rule));
+      out.push(...replies);
+      stored = {
+        rule: state,
+        recent: replies.length
+          ? [...stored.recent, { key: ev.key, replies }].slice(-RECENT_INPUTS)
+          : stored.recent,
+      };
+    }
+    return { value: stored, result: out };
+  });
+}
+
+export function createHeartRateMonitor(rule: RuleConfig = DEFAULT_RULE): VigilFunction {
+  async function handleBatch(events: VigilEvent[], ctx: FunctionContext): Promise<VigilEvent[]> {
+    const byPatient = new Map<string, Array<{ key: string; data: HeartRateSample }>>();
+    for (const event of events) {
+      if (event.type !== EVENT_TYPES.heartRateSample) continue;
+      const data = parseInput(event);
+      const list = byPatient.get(data.patientId) ?? [];
+      list.push({ key: `${event.source} ${event.id}`, data });
+      byPatient.set(data.patientId, list);
+    }
+    const replies: VigilEvent[] = [];
+    for (const [patientId, list] of byPatient)
+      replies.push(...(await handlePatient(patientId, list, ctx, rule)));
+    return replies;
+  }
+  return {
+    name: HEART_RATE_MONITOR,
+    handle: (event, ctx) => handleBatch([event], ctx),
+    handleBatch,
+  };
+}
+
+export const heartRateMonitor: VigilFunction = createHeartRateMonitor();
