@@ -1,0 +1,102 @@
+// Authentication (session cookie or API token), CSRF protection and role checks for every
+// non-public route. Public: the login page, /healthz and /static/*.
+import { timingSafeEqual } from 'node:crypto';
+import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { getSession, type Role, userForApiToken } from '../../storage/users-store.ts';
+import type { AppEnv, DashboardDeps } from '../context.ts';
+import { problem } from '../http/problem.ts';
+
+export function sessionCookieName(secure: boolean): string {
+  // __Host- binds the cookie to this exact origin over TLS (no Domain, Path=/, Secure).
+  return secure ? '__Host-vigil_session' : 'vigil_session';
+}
+
+export function isPublicPath(path: string): boolean {
+  return path === '/healthz' || path === '/login' || path.startsWith('/static/') || path === '/favicon.ico';
+}
+
+/** Programs and fetch() calls get problem+json; browsers navigating to a page get the login page. */
+function wantsJson(c: Context): boolean {
+  const p = c.req.path;
+  if (p.startsWith('/api/') || p.startsWith('/fhir') || p === '/api') return true;
+  return !(c.req.header('accept') ?? '').includes('text/html');
+}
+
+export function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The request's own origin as the browser sees it (honours X-Forwarded-Proto only when secure cookies are on). */
+function requestOrigin(c: Context, deps: DashboardDeps): string {
+  const url = new URL(c.req.url);
+  const proto = deps.secureCookies
+    ? (c.req.header('x-forwarded-proto') ?? url.protocol.slice(0, -1))
+    : url.protocol.slice(0, -1);
+  return `${proto}://${c.req.header('host') ?? url.host}`;
+}
+
+export function authMiddleware(deps: DashboardDeps): MiddlewareHandler<AppEnv> {
+  const cookieName = sessionCookieName(deps.secureCookies);
+  return async (c, next) => {
+    if (isPublicPath(c.req.path)) return next();
+    const secret = await deps.secret();
+    const now = deps.now();
+    const authz = c.req.header('authorization');
+    if (authz !== undefined) {
+      const m = /^Bearer\s+(\S+)$/i.exec(authz);
+      const user = m ? await userForApiToken(deps.db, secret, m[1]!, now) : undefined;
+      if (!user) {
+        c.header('WWW-Authenticate', 'Bearer error="invalid_token"');
+        return problem(c, 401, 'the API token is not valid or has been revoked', { field: 'Authorization' });
+      }
+      // API-token requests carry no ambient credential (no cookie), so they need no CSRF token.
+      c.set('user', user);
+      c.set('session', undefined);
+      return next();
+    }
+    const raw = getCookie(c, cookieName);
+    const session = raw ? await getSession(deps.db, secret, raw, now) : undefined;
+    if (!session) {
+      if (wantsJson(c)) {
+        c.header('WWW-Authenticate', 'Bearer realm="vigil"');
+        return problem(c, 401, 'sign in, or send Authorization: Bearer <API token>');
+      }
+      const next = c.req.method === 'GET' ? c.req.path + (new URL(c.req.url).search || '') : '/';
+      return c.redirect(`/login?next=${encodeURIComponent(next)}`, 302);
+    }
+    if (!SAFE_METHODS.has(c.req.method)) {
+      const origin = c.req.header('origin');
+      if (origin !== undefined && origin !== 'null' && origin !== requestOrigin(c, deps))
+        return problem(c, 403, 'cross-origin request refused', { field: 'Origin' });
+      let token = c.req.header('x-csrf-token');
+      if (token === undefined) {
+        const ct = c.req.header('content-type') ?? '';
+        if (ct.startsWith('application/x-www-form-urlencoded') || ct.startsWith('multipart/form-data')) {
+          const body = await c.req.parseBody();
+          token = typeof body._csrf === 'string' ? body._csrf : undefined;
+        }
+      }
+      if (token === undefined || !safeEqual(token, session.csrfToken))
+        return problem(c, 403, 'missing or wrong CSRF token (header X-CSRF-Token or form field _csrf)', {
+          field: 'X-CSRF-Token',
+        });
+    }
+    c.set('user', session.user);
+    c.set('session', session);
+    return next();
+  };
+}
+
+export function requireRole(role: Role): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const user = c.get('user');
+    if (user.role !== role && !(role === 'clinician' && user.role === 'admin'))
+      return problem(c, 403, `this needs the ${role} role; you are signed in as ${user.role}`);
+    return next();
+  };
+}

@@ -1,0 +1,91 @@
+// The ward overview as of now, read from storage: each patient's latest heart rate and EEG
+// prediction, open alerts and device liveness. Index seeks per patient, not table scans.
+import type { Db } from '../../storage/db.ts';
+import { listDevices, listPatients } from '../../storage/patients-store.ts';
+
+/** A device not heard from for this long is shown offline. */
+export const DEVICE_OFFLINE_MS = 30_000;
+
+export interface WardPatient {
+  id: string;
+  name: string;
+  heartRate: { time: number; bpm: number } | null;
+  prediction: { windowStart: number; probability: number; label: string } | null;
+  lastEegAt: number | null;
+  openAlerts: Array<{ alertId: string; kind: string; severity: string; status: string; raisedAt: number }>;
+  devices: Array<{ id: string; kind: string; lastSeenAt: number | null; online: boolean }>;
+}
+
+const SEVERITY_RANK: Record<string, number> = { critical: 0, major: 1, minor: 2, warning: 3 };
+
+export async function latestHeartRate(
+  db: Db,
+  patientId: string,
+): Promise<{ time: number; bpm: number } | null> {
+  const r = await db.get<{ time: number; bpm: number }>(
+    'SELECT time, bpm FROM heart_rate_samples WHERE patient_id = ? ORDER BY time DESC LIMIT 1',
+    [patientId],
+  );
+  return r ? { time: Number(r.time), bpm: Number(r.bpm) } : null;
+}
+
+export async function latestPrediction(db: Db, patientId: string): Promise<WardPatient['prediction']> {
+  const r = await db.get<{ window_start: number; chunk_probability: number; label: string }>(
+    'SELECT window_start, chunk_probability, label FROM predictions WHERE patient_id = ? ORDER BY window_start DESC LIMIT 1',
+    [patientId],
+  );
+  return r
+    ? { windowStart: Number(r.window_start), probability: Number(r.chunk_probability), label: r.label }
+    : null;
+}
+
+export async function ward(db: Db, now: number): Promise<WardPatient[]> {
+  const [patients, devices, alerts] = await Promise.all([
+    listPatients(db),
+    listDevices(db),
+    db.all<{
+      alert_id: string;
+      patient_id: string;
+      kind: string;
+      severity: string;
+      status: string;
+      raised_at: number;
+    }>(
+      `SELECT alert_id, patient_id, kind, severity, status, raised_at FROM alerts
+       WHERE status IN ('raised', 'acknowledged') ORDER BY raised_at DESC`,
+    ),
+  ]);
+  const out: WardPatient[] = [];
+  for (const p of patients) {
+    const eeg = await db.get<{ t: number }>(
+      'SELECT start_time AS t FROM eeg_chunks WHERE patient_id = ? ORDER BY start_time DESC LIMIT 1',
+      [p.id],
+    );
+    out.push({
+      id: p.id,
+      name: p.name,
+      heartRate: await latestHeartRate(db, p.id),
+      prediction: await latestPrediction(db, p.id),
+      lastEegAt: eeg ? Number(eeg.t) : null,
+      openAlerts: alerts
+        .filter((a) => a.patient_id === p.id)
+        .map((a) => ({
+          alertId: a.alert_id,
+          kind: a.kind,
+          severity: a.severity,
+          status: a.status,
+          raisedAt: Number(a.raised_at),
+        }))
+        .sort((a, b) => (SEVERITY_RANK[a.severity] ?? 9) - (SEVERITY_RANK[b.severity] ?? 9)),
+      devices: devices
+        .filter((d) => d.patientId === p.id && d.revokedAt === null)
+        .map((d) => ({
+          id: d.id,
+          kind: d.kind,
+          lastSeenAt: d.lastSeenAt,
+          online: d.lastSeenAt !== null && now - d.lastSeenAt < DEVICE_OFFLINE_MS,
+        })),
+    });
+  }
+  return out;
+}

@@ -1,0 +1,221 @@
+// One query loop per dashboard process: reads new `events` rows by their monotonic `seq` and fans
+// them out to every connected SSE client, so 50 open dashboards cost one loop, not 50. Nothing is
+// kept between processes: every replica reads storage, so any number of replicas work.
+import type { Db } from '../../storage/db.ts';
+import { decodeEeg, type LiveMessage, type StoredEventRow, summarise, TRACE_HZ } from './summarise.ts';
+
+export interface PollerOptions {
+  intervalMs?: number;
+  batchSize?: number;
+  /** How long a gap in `seq` is re-checked before we decide that id was never committed. */
+  holeTtlMs?: number;
+  now?: () => number;
+}
+
+export interface Subscriber {
+  /** Only this patient's messages (patient view); all patients when undefined (ward, inbox). */
+  patientId: string | undefined;
+  deliver(messages: readonly LiveMessage[], traces: ReadonlyMap<number, string>): void;
+}
+
+const COLS = 'seq, source, id, type, subject, time, data';
+/** Holes tracked at once; beyond this a burst of gaps (e.g. many rolled-back batches) is given up immediately. */
+const MAX_HOLES = 5000;
+
+/**
+ * Why holes are tracked (MySQL/MariaDB): InnoDB hands out AUTO_INCREMENT values when a row is
+ * inserted, but the row becomes visible only at COMMIT. With concurrent writers, transaction A can
+ * take seq 10, B take seq 11 and commit first; a reader that sees 11 and moves its cursor to 11 would
+ * never see 10. So the cursor for new rows is the highest seq seen (`maxSeen`, no added latency), and
+ * every gap below it is remembered and re-read by primary key (`seq IN (...)`) on each poll for
+ * `holeTtlMs`; a row that commits late inside that window is still delivered (after its successors,
+ * each message carries its own seq). Gaps that never fill are normal — rolled-back transactions and
+ * INSERT IGNORE duplicates consume ids — and are forgotten after the TTL. SQLite has a single writer,
+ * so its seqs commit in order and holes there only come from rollbacks.
+ */
+export class EventPoller {
+  readonly #db: Db;
+  readonly #intervalMs: number;
+  readonly #batchSize: number;
+  readonly #holeTtlMs: number;
+  readonly #now: () => number;
+  readonly #subs = new Set<Subscriber>();
+  readonly #holes = new Map<number, number>(); // seq → when first noticed missing
+  #maxSeen: number | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #stopped = false;
+  /** Errors are counted, not thrown: a DB hiccup must not kill the live feed. */
+  errors = 0;
+  polls = 0;
+
+  constructor(db: Db, opts: PollerOptions = {}) {
+    this.#db = db;
+    this.#intervalMs = opts.intervalMs ?? 150;
+    this.#batchSize = opts.batchSize ?? 2000;
+    this.#holeTtlMs = opts.holeTtlMs ?? 5000;
+    this.#now = opts.now ?? Date.now;
+  }
+
+  /** Highest seq this process has read (initialising from storage on first use). */
+  async head(): Promise<number> {
+    if (this.#maxSeen === undefined) {
+      const r = await this.#db.get<{ m: number | null }>('SELECT MAX(seq) AS m FROM events');
+      this.#maxSeen ??= Number(r?.m ?? 0);
+    }
+    return this.#maxSeen;
+  }
+
+  subscribe(sub: Subscriber): () => void {
+    this.#subs.add(sub);
+    this.#schedule(0);
+    return () => {
+      this.#subs.delete(sub);
+    };
+  }
+
+  get subscriberCount(): number {
+    return this.#subs.size;
+  }
+
+  /** Stored events after `after` (a client's Last-Event-ID), for resuming a stream. */
+  async since(after: number, patientId: string | undefined, limit: number): Promise<StoredEventRow[]> {
+    return patientId === undefined
+      ? this.#db.all<StoredEventRow>(`SELECT ${COLS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, [
+          after,
+          limit,
+        ])
+      : this.#db.all<StoredEventRow>(
+          `SELECT ${COLS} FROM events WHERE subject = ? AND seq > ? ORDER BY seq LIMIT ?`,
+          [patientId, after, limit],
+        );
+  }
+
+  /** Downsampled EEG traces (JSON `{hz, channels, samples}`) for the given messages, keyed by seq. */
+  async traces(messages: readonly LiveMessage[]): Promise<Map<number, string>> {
+    const out = new Map<number, string>();
+    const wanted = messages.filter((m) => m.eegChunk);
+    for (let i = 0; i < wanted.length; i += 50) {
+      const part = wanted.slice(i, i + 50);
+      const rows = await this.#db.all<{
+        source: string;
+        event_id: string;
+        sample_rate_hz: number;
+        n_samples: number;
+        channels: string;
+        samples: Uint8Array;
+      }>(
+        `SELECT source, event_id, sample_rate_hz, n_samples, channels, samples FROM eeg_chunks WHERE ${part
+          .map(() => '(source = ? AND event_id = ?)')
+          .join(' OR ')}`,
+        part.flatMap((m) => [m.eegChunk!.source, m.eegChunk!.eventId]),
+      );
+      const byKey = new Map(rows.map((r) => [`${r.source}\n${r.event_id}`, r]));
+      for (const m of part) {
+        const r = byKey.get(`${m.eegChunk!.source}\n${m.eegChunk!.eventId}`);
+        if (!r) continue;
+        const channels = r.channels.split(',');
+        try {
+          const d = decodeEeg(
+            r.samples,
+            channels.length,
+            Number(r.n_samples),
+            Number(r.sample_rate_hz),
+            TRACE_HZ,
+          );
+          out.set(m.seq, JSON.stringify({ hz: d.hz, channels, samples: d.samples }));
+        } catch {
+          // A malformed blob shows as a chunk without a trace rather than breaking the stream.
+        }
+      }
+    }
+    return out;
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Resolves after the current poll (if any) finished; for orderly shutdown. */
+  async drain(): Promise<void> {
+    this.stop();
+    await this.#running;
+  }
+
+  #schedule(delay: number): void {
+    if (this.#stopped || this.#timer || this.#running || this.#subs.size === 0) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#running = this.#tick().finally(() => {
+        this.#running = undefined;
+      });
+    }, delay);
+  }
+
+  async #tick(): Promise<void> {
+    let full = false;
+    try {
+      full = await this.pollOnce();
+    } catch {
+      this.errors++;
+    }
+    this.#schedule(full ? 0 : this.#intervalMs);
+  }
+
+  /** One poll: new rows above maxSeen plus late rows in known holes. Returns true when the batch was full. */
+  async pollOnce(): Promise<boolean> {
+    this.polls++;
+    const from = await this.head();
+    const now = this.#now();
+    const fresh = await this.#db.all<StoredEventRow>(
+      `SELECT ${COLS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`,
+      [from, this.#batchSize],
+    );
+    let late: StoredEventRow[] = [];
+    if (this.#holes.size > 0) {
+      for (const [seq, since] of this.#holes) if (now - since > this.#holeTtlMs) this.#holes.delete(seq);
+      const ids = [...this.#holes.keys()];
+      for (let i = 0; i < ids.length; i += 500) {
+        const part = ids.slice(i, i + 500);
+        late = late.concat(
+          await this.#db.all<StoredEventRow>(
+            `SELECT ${COLS} FROM events WHERE seq IN (${part.map(() => '?').join(',')})`,
+            part,
+          ),
+        );
+      }
+      for (const r of late) this.#holes.delete(Number(r.seq));
+    }
+    let prev = from;
+    for (const r of fresh) {
+      const seq = Number(r.seq);
+      for (let s = prev + 1; s < seq && this.#holes.size < MAX_HOLES; s++) this.#holes.set(s, now);
+      prev = seq;
+    }
+    if (fresh.length > 0) this.#maxSeen = prev;
+    const rows = late.concat(fresh);
+    if (rows.length > 0) await this.#fanOut(rows.map(summarise));
+    return fresh.length === this.#batchSize;
+  }
+
+  async #fanOut(messages: LiveMessage[]): Promise<void> {
+    // Traces are only decoded for patients someone is watching in the patient view.
+    const watched = new Set<string>();
+    for (const s of this.#subs) if (s.patientId !== undefined) watched.add(s.patientId);
+    const traces =
+      watched.size > 0
+        ? await this.traces(messages.filter((m) => m.eegChunk && m.patientId && watched.has(m.patientId)))
+        : new Map<number, string>();
+    for (const s of this.#subs) {
+      const mine = s.patientId === undefined ? messages : messages.filter((m) => m.patientId === s.patientId);
+      if (mine.length === 0) continue;
+      try {
+        s.deliver(mine, traces);
+      } catch {
+        this.errors++;
+      }
+    }
+  }
+}

@@ -1,0 +1,159 @@
+// Turns stored events into the small messages the browser needs. EEG chunks are summarised for
+// the ward (no samples) and downsampled for the patient view, so a browser is never flooded.
+import { EVENT_TYPES } from '../../eventing/contract.ts';
+
+export interface StoredEventRow {
+  seq: number;
+  source: string;
+  id: string;
+  type: string;
+  subject: string | null;
+  time: number | null;
+  data: string | null;
+}
+
+/** One SSE message, serialised once and shared by every client that should get it. */
+export interface LiveMessage {
+  seq: number;
+  /** SSE `event:` name: heart-rate, eeg, prediction, alert, technical, event. */
+  event: string;
+  patientId: string | undefined;
+  /** JSON for every subscriber. */
+  json: string;
+  /** Source + id of an EEG chunk, so patient-view streams can attach a downsampled trace. */
+  eegChunk?: { source: string; eventId: string };
+}
+
+/** Trace rate sent to browsers: 64 points per second per channel keeps 1-30 Hz rhythms visible. */
+export const TRACE_HZ = 64;
+/** A Health Auto Export upload can carry an hour of samples; the live chart needs the recent ones. */
+const MAX_LIVE_HR_SAMPLES = 600;
+
+function obj(v: unknown): Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+function deviceIdOf(source: string): string | undefined {
+  return source.startsWith('/devices/') ? source.slice('/devices/'.length) : undefined;
+}
+
+export function summarise(row: StoredEventRow): LiveMessage {
+  let data: Record<string, unknown> = {};
+  if (row.data) {
+    try {
+      data = obj(JSON.parse(row.data));
+    } catch {
+      data = {};
+    }
+  }
+  const seq = Number(row.seq);
+  const patientId = row.subject ?? (typeof data.patientId === 'string' ? data.patientId : undefined);
+  const base = {
+    seq,
+    type: row.type,
+    patientId,
+    deviceId: deviceIdOf(row.source) ?? (typeof data.deviceId === 'string' ? data.deviceId : undefined),
+    time: row.time === null ? undefined : new Date(Number(row.time)).toISOString(),
+  };
+  const msg = (
+    event: string,
+    body: Record<string, unknown>,
+    extra: Partial<LiveMessage> = {},
+  ): LiveMessage => ({
+    seq,
+    event,
+    patientId,
+    json: JSON.stringify({ ...base, ...body }),
+    ...extra,
+  });
+  switch (row.type) {
+    case EVENT_TYPES.heartRateSample: {
+      const samples = Array.isArray(data.samples) ? data.samples.map(obj) : [];
+      return msg('heart-rate', {
+        samples: samples.slice(-MAX_LIVE_HR_SAMPLES).map((s) => ({ time: s.time, bpm: s.bpm })),
+      });
+    }
+    case EVENT_TYPES.eegChunk:
+      return msg(
+        'eeg',
+        {
+          startTime: data.startTime,
+          sampleRateHz: data.sampleRateHz,
+          channels: Array.isArray(data.channels) ? data.channels : [],
+        },
+        { eegChunk: { source: row.source, eventId: row.id } },
+      );
+    case EVENT_TYPES.eegPrediction:
+      return msg('prediction', {
+        windowStart: data.windowStart,
+        windowSeconds: data.windowSeconds,
+        chunkProbability: data.chunkProbability,
+        label: data.label,
+        modelVersion: data.modelVersion,
+      });
+    case EVENT_TYPES.alertRaised:
+      return msg('alert', {
+        action: 'raised',
+        alertId: data.alertId,
+        kind: data.kind,
+        category: data.category,
+        severity: data.severity,
+        raisedAt: data.raisedAt,
+      });
+    case EVENT_TYPES.alertAcknowledged:
+      return msg('alert', {
+        action: 'acknowledged',
+        alertId: data.alertId,
+        by: data.by,
+        at: data.at,
+        note: data.note,
+      });
+    case EVENT_TYPES.alertCleared:
+      return msg('alert', {
+        action: 'cleared',
+        alertId: data.alertId,
+        kind: data.kind,
+        by: data.by,
+        at: data.at,
+        reason: data.reason,
+      });
+    case EVENT_TYPES.technicalAlarm:
+    case EVENT_TYPES.technicalCheck:
+      return msg('technical', { data });
+    default:
+      return msg('event', {});
+  }
+}
+
+/**
+ * Decodes a float32 little-endian channel-major blob into per-channel arrays, averaged down to at most
+ * `targetHz` (box-car: a cheap low-pass so decimation does not alias), rounded to 0.1 µV.
+ */
+export function decodeEeg(
+  blob: Uint8Array,
+  nChannels: number,
+  nSamples: number,
+  sampleRateHz: number,
+  targetHz = Number.POSITIVE_INFINITY,
+): { hz: number; samples: number[][] } {
+  const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+  const expected = nChannels * nSamples * 4;
+  if (blob.byteLength < expected)
+    throw new Error(
+      `EEG blob has ${blob.byteLength} bytes, expected ${expected} (${nChannels}×${nSamples} float32)`,
+    );
+  const factor = Math.max(1, Math.floor(sampleRateHz / targetHz));
+  const outN = Math.floor(nSamples / factor);
+  const out: number[][] = [];
+  for (let ch = 0; ch < nChannels; ch++) {
+    const row = new Array<number>(outN);
+    const base = ch * nSamples * 4;
+    for (let i = 0; i < outN; i++) {
+      let sum = 0;
+      for (let k = 0; k < factor; k++) sum += view.getFloat32(base + (i * factor + k) * 4, true);
+      row[i] = Math.round((sum / factor) * 10) / 10;
+    }
+    out.push(row);
+  }
+  return { hz: sampleRateHz / factor, samples: out };
+}
