@@ -2,6 +2,7 @@
 // checks the envelope, then re-sends the metrics in batches the way the app does when batching is on
 // (several requests sharing one session-id), each batch a complete envelope.
 import { z } from 'zod';
+import { jsonErrorOffset, lineOfOffset } from './json-error-line.ts';
 import { RecordingError } from './recordings-error.ts';
 
 const metricSchema = z
@@ -17,22 +18,16 @@ const bodySchema = z
 export type HaeBody = z.infer<typeof bodySchema>;
 export type HaeMetric = z.infer<typeof metricSchema>;
 
-/** 1-based line of a character position, for JSON syntax errors. */
-function lineOf(text: string, position: number): number {
-  let line = 1;
-  for (let i = 0; i < position && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
-}
-
 export function parseHaeBody(text: string, file: string): HaeBody {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    const msg = (err as Error).message;
-    const pos = /position (\d+)/.exec(msg);
-    const where = pos ? `:${lineOf(text, Number(pos[1]))}` : '';
-    throw new RecordingError(`${file}${where}: not valid JSON (${msg})`);
+    const at = jsonErrorOffset(text);
+    const where = at === undefined ? '' : `:${lineOfOffset(text, at)}`;
+    throw new RecordingError(
+      `${file}${where}: not valid JSON (${(err as Error).message.split('\n')[0]!.slice(0, 120)})`,
+    );
   }
   const parsed = bodySchema.safeParse(json);
   if (!parsed.success) {

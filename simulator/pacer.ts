@@ -36,7 +36,7 @@ export class Pacer {
       await this.clock.sleep(wait);
       return 0;
     }
-    return -wait;
+    return Math.max(0, -wait);
   }
 
   elapsedMs(): number {
