@@ -1,0 +1,52 @@
+// The served detection path for one chunk: preprocessing → one batched ONNX call → per-window decision.
+// The function, `vigil model evaluate` and the benchmark all go through detectChunk().
+import type { SeizureModel } from './model.ts';
+import { chunkFeatures } from './preprocess.ts';
+
+export interface ChunkDetection {
+  /** [window][channel] seizure probability. */
+  windowProbabilities: number[][];
+  /** One score per window, aggregated over channels (see windowScore). */
+  windowScores: number[];
+  /** windowScores[w] ≥ threshold. */
+  positives: boolean[];
+  /** Highest window score of the chunk (0 when the chunk holds no whole window). */
+  chunkProbability: number;
+}
+
+/**
+ * A window's score from its channels: the mean of the highest quarter of channel probabilities (at
+ * least one). Single-channel input scores as that channel; on a montage, a focal seizure seen by a few
+ * derivations counts while one artefact-laden channel alone does not.
+ */
+export function windowScore(channelProbabilities: ArrayLike<number>): number {
+  const sorted = Array.from(channelProbabilities).sort((a, b) => b - a);
+  const k = Math.max(1, Math.ceil(sorted.length / 4));
+  let s = 0;
+  for (let i = 0; i < k; i++) s += sorted[i]!;
+  return s / k;
+}
+
+export async function detectChunk(
+  model: SeizureModel,
+  samples: ReadonlyArray<ArrayLike<number>>,
+  sampleRateHz: number,
+): Promise<ChunkDetection> {
+  const f = chunkFeatures(samples, sampleRateHz);
+  const probs = await model.run(f.features, f.nWindows * f.nChannels);
+  const windowProbabilities: number[][] = [];
+  const windowScores: number[] = [];
+  const positives: boolean[] = [];
+  let chunkProbability = 0;
+  for (let w = 0; w < f.nWindows; w++) {
+    const row = Array.from(probs.subarray(w * f.nChannels, (w + 1) * f.nChannels), (p) =>
+      Math.min(1, Math.max(0, p)),
+    );
+    const score = windowScore(row);
+    windowProbabilities.push(row);
+    windowScores.push(score);
+    positives.push(score >= model.info.threshold);
+    chunkProbability = Math.max(chunkProbability, score);
+  }
+  return { windowProbabilities, windowScores, positives, chunkProbability };
+}

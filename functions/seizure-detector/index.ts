@@ -1,0 +1,220 @@
+// seizure-detector: org.vigil.eeg.chunk → org.vigil.eeg.prediction, plus org.vigil.alert.raised once per
+// seizure episode and org.vigil.alert.cleared when the episode ends. The episode state lives in
+// function_state (one row per patient), so it survives chunks, restarts and replicas.
+import {
+  type AlertCleared,
+  type AlertRaised,
+  type EegChunk,
+  type EegPrediction,
+  EVENT_TYPES,
+  eegChunkData,
+} from '../../eventing/contract.ts';
+import { readState, writeState } from '../../storage/function-state.ts';
+import type { FunctionContext, VigilEvent, VigilFunction } from '../types.ts';
+import { type ChunkDetection, detectChunk } from './detect.ts';
+import {
+  DEFAULT_EPISODE_RULE,
+  type EpisodeRule,
+  type EpisodeState,
+  type EpisodeTransition,
+  INITIAL_EPISODE_STATE,
+  stepEpisode,
+} from './episode.ts';
+import { loadSeizureModel, type SeizureModel } from './model.ts';
+import { WINDOW_SECONDS } from './preprocess.ts';
+
+export const FUNCTION_NAME = 'seizure-detector';
+export const FUNCTION_SOURCE = `/functions/${FUNCTION_NAME}`;
+const WINDOW_MS = WINDOW_SECONDS * 1000;
+/** Replies kept per patient so a redelivered chunk re-emits exactly the events it caused (same ids). */
+const REMEMBERED_CHUNKS = 8;
+const MAX_WRITE_ATTEMPTS = 20;
+
+/** What function_state holds per patient. */
+export interface DetectorState {
+  episode: EpisodeState;
+  /** The open episode's alert, if any. */
+  openAlertId: string | null;
+  /** Alert events caused by recent chunks, keyed by `${source} ${id}` of the chunk. */
+  emitted: Array<{ chunk: string; events: VigilEvent[] }>;
+}
+
+const INITIAL_STATE: DetectorState = { episode: INITIAL_EPISODE_STATE, openAlertId: null, emitted: [] };
+
+export function seizureAlertId(patientId: string, episodeStartMs: number): string {
+  return `seizure-${patientId}-${episodeStartMs}`;
+}
+
+export interface DetectorOptions {
+  /** Model directory (default models/seizure). */
+  modelDir?: string;
+  rule?: EpisodeRule;
+}
+
+export function createSeizureDetector(options: DetectorOptions = {}): VigilFunction {
+  const rule = options.rule ?? DEFAULT_EPISODE_RULE;
+  return {
+    name: FUNCTION_NAME,
+    async handle(event: VigilEvent, ctx: FunctionContext): Promise<VigilEvent[]> {
+      if (event.type !== EVENT_TYPES.eegChunk) return [];
+      const parsed = eegChunkData.safeParse(event.data);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        // Ingest validates chunks, so this is a contract breach: fail so the broker dead-letters it.
+        throw new Error(
+          `event ${event.id}: data is not an eeg.chunk (${issue?.path.join('.') || 'data'}: ${issue?.message})`,
+        );
+      }
+      const chunk = parsed.data;
+      const model = await loadSeizureModel(options.modelDir);
+      const detection = await detectChunk(model, chunk.samples, chunk.sampleRateHz);
+      if (detection.windowScores.length === 0) return []; // shorter than one window: nothing to say
+      const prediction = predictionEvent(event, chunk, detection, model);
+      const alerts = await updateEpisodes(event, chunk, detection, model, rule, ctx);
+      return [prediction, ...alerts];
+    },
+  };
+}
+
+export const seizureDetector: VigilFunction = createSeizureDetector();
+
+function predictionEvent(
+  input: VigilEvent,
+  chunk: EegChunk,
+  d: ChunkDetection,
+  model: SeizureModel,
+): VigilEvent<EegPrediction> {
+  return {
+    specversion: '1.0',
+    id: `${input.id}.prediction`,
+    source: FUNCTION_SOURCE,
+    type: EVENT_TYPES.eegPrediction,
+    subject: chunk.patientId,
+    time: input.time ?? chunk.startTime,
+    datacontenttype: 'application/json',
+    data: {
+      patientId: chunk.patientId,
+      deviceId: chunk.deviceId,
+      chunkEventId: input.id,
+      chunkSource: input.source,
+      windowStart: chunk.startTime,
+      windowSeconds: WINDOW_SECONDS,
+      windowProbabilities: d.windowProbabilities,
+      chunkProbability: d.chunkProbability,
+      label: d.positives.some(Boolean) ? 'seizure' : 'normal',
+      modelVersion: model.info.modelVersion,
+    },
+  };
+}
+
+/** Read–modify–write of the patient's episode state with optimistic concurrency; returns alert events. */
+async function updateEpisodes(
+  input: VigilEvent,
+  chunk: EegChunk,
+  d: ChunkDetection,
+  model: SeizureModel,
+  rule: EpisodeRule,
+  ctx: FunctionContext,
+): Promise<VigilEvent[]> {
+  const chunkKey = `${input.source} ${input.id}`;
+  const startMs = Date.parse(chunk.startTime);
+  for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+    const current = await readState<DetectorState>(ctx.db, FUNCTION_NAME, chunk.patientId);
+    const state = current?.value ?? INITIAL_STATE;
+    const seen = state.emitted.find((e) => e.chunk === chunkKey);
+    if (seen) return seen.events; // redelivery: same events, same ids; storage drops the duplicates
+
+    let episode = state.episode;
+    let openAlertId = state.openAlertId;
+    const events: VigilEvent[] = [];
+    d.positives.forEach((positive, w) => {
+      const windowStartMs = startMs + w * WINDOW_MS;
+      const step = stepEpisode(episode, rule, windowStartMs, positive);
+      episode = step.state;
+      if (!step.transition) return;
+      const ev = transitionEvent(step.transition, chunk, d, model, rule, startMs, ctx);
+      openAlertId =
+        step.transition.kind === 'onset'
+          ? seizureAlertId(chunk.patientId, step.transition.episodeStartMs)
+          : null;
+      events.push(ev);
+    });
+    if (episode === state.episode) return events; // every window already counted (old or replayed data)
+    const next: DetectorState = {
+      episode,
+      openAlertId,
+      emitted:
+        events.length > 0
+          ? [...state.emitted, { chunk: chunkKey, events }].slice(-REMEMBERED_CHUNKS)
+          : state.emitted,
+    };
+    if (await writeState(ctx.db, FUNCTION_NAME, chunk.patientId, next, current?.version ?? 0)) return events;
+  }
+  throw new Error(
+    `seizure-detector: episode state of one patient kept changing under ${MAX_WRITE_ATTEMPTS} attempts`,
+  );
+}
+
+function transitionEvent(
+  t: EpisodeTransition,
+  chunk: EegChunk,
+  d: ChunkDetection,
+  model: SeizureModel,
+  rule: EpisodeRule,
+  chunkStartMs: number,
+  ctx: FunctionContext,
+): VigilEvent {
+  const alertId = seizureAlertId(chunk.patientId, t.episodeStartMs);
+  const at = new Date(ctx.now()).toISOString();
+  if (t.kind === 'onset') {
+    const data: AlertRaised = {
+      alertId,
+      patientId: chunk.patientId,
+      kind: 'seizure',
+      category: 'patient',
+      severity: 'critical',
+      raisedAt: at,
+      evidence: {
+        modelVersion: model.info.modelVersion,
+        threshold: model.info.threshold,
+        rule: `${rule.onsetPositives} of the last ${rule.onsetWindow} one-second windows at or above the threshold`,
+        episodeStart: new Date(t.episodeStartMs).toISOString(),
+        deviceId: chunk.deviceId,
+        channels: chunk.channels,
+        windows: d.windowScores.map((score, w) => ({
+          start: new Date(chunkStartMs + w * WINDOW_MS).toISOString(),
+          probability: score,
+          channelProbabilities: d.windowProbabilities[w],
+        })),
+      },
+    };
+    return {
+      specversion: '1.0',
+      id: `${alertId}.raised`,
+      source: FUNCTION_SOURCE,
+      type: EVENT_TYPES.alertRaised,
+      subject: chunk.patientId,
+      time: at,
+      datacontenttype: 'application/json',
+      data,
+    };
+  }
+  const data: AlertCleared = {
+    alertId,
+    patientId: chunk.patientId,
+    kind: 'seizure',
+    by: FUNCTION_NAME,
+    at,
+    reason: `${rule.endNegatives} consecutive one-second windows below the threshold; last positive window started ${new Date(t.lastPositiveMs).toISOString()}`,
+  };
+  return {
+    specversion: '1.0',
+    id: `${alertId}.cleared`,
+    source: FUNCTION_SOURCE,
+    type: EVENT_TYPES.alertCleared,
+    subject: chunk.patientId,
+    time: at,
+    datacontenttype: 'application/json',
+    data,
+  };
+}

@@ -1,0 +1,75 @@
+// The served model: models/seizure/model.onnx run by onnxruntime-node, plus its sidecar model.json
+// (version, decision threshold, feature list). Loaded once per process, lazily, and shared.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
+import { z } from 'zod';
+import { FEATURE_COUNT, FEATURE_NAMES, MODEL_RATE_HZ } from './features.ts';
+
+export const DEFAULT_MODEL_DIR =
+  process.env.VIGIL_SEIZURE_MODEL_DIR ?? fileURLToPath(new URL('../../models/seizure/', import.meta.url));
+export const INPUT_NAME = 'features';
+export const OUTPUT_NAME = 'probability';
+
+/** The sidecar written by `vigil model train` next to model.onnx. */
+export const modelInfoSchema = z.object({
+  modelVersion: z.string().min(1),
+  threshold: z.number().min(0).max(1),
+  modelRateHz: z.number().positive(),
+  featureNames: z.array(z.string()),
+  onnxSha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type ModelInfo = z.infer<typeof modelInfoSchema>;
+
+export interface SeizureModel {
+  info: ModelInfo;
+  /** Probabilities for `rows` feature rows (FEATURE_COUNT floats each), in one batched ONNX call. */
+  run(features: Float32Array, rows: number): Promise<Float32Array>;
+}
+
+async function load(dir: string): Promise<SeizureModel> {
+  const infoPath = path.join(dir, 'model.json');
+  const onnxPath = path.join(dir, 'model.onnx');
+  const info = modelInfoSchema.parse(JSON.parse(await readFile(infoPath, 'utf8')));
+  const bytes = await readFile(onnxPath);
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  if (sha !== info.onnxSha256)
+    throw new Error(
+      `${onnxPath} (sha256 ${sha}) is not the model ${infoPath} describes (${info.onnxSha256})`,
+    );
+  if (info.modelRateHz !== MODEL_RATE_HZ || info.featureNames.join() !== FEATURE_NAMES.join())
+    throw new Error(
+      `${infoPath}: trained with other preprocessing than this code (retrain with vigil model train)`,
+    );
+  const session = await ort.InferenceSession.create(bytes, {
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  });
+  return {
+    info,
+    async run(features, rows) {
+      if (rows === 0) return new Float32Array(0);
+      const input = new ort.Tensor('float32', features, [rows, FEATURE_COUNT]);
+      const out = await session.run({ [INPUT_NAME]: input });
+      return out[OUTPUT_NAME]!.data as Float32Array;
+    },
+  };
+}
+
+const cache = new Map<string, Promise<SeizureModel>>();
+
+/** The model in dir, loaded on first use and cached (a failed load is retried on the next call). */
+export function loadSeizureModel(dir: string = DEFAULT_MODEL_DIR): Promise<SeizureModel> {
+  const key = path.resolve(dir);
+  let p = cache.get(key);
+  if (!p) {
+    p = load(key);
+    p.catch(() => cache.delete(key));
+    cache.set(key, p);
+  }
+  return p;
+}

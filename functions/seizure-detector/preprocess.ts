@@ -1,0 +1,52 @@
+// The one preprocessing path from raw multi-channel EEG (µV, any rate) to the model's feature matrix:
+// resample every channel to MODEL_RATE_HZ, cut consecutive 1-second windows, compute features per
+// window and channel. Training, evaluation and the served function all call chunkFeatures().
+import { FEATURE_COUNT, MODEL_RATE_HZ, WINDOW_SAMPLES, windowFeatures } from './features.ts';
+import { resample, resampledLength } from './resample.ts';
+
+export { FEATURE_COUNT, FEATURE_NAMES, MODEL_RATE_HZ, WINDOW_SAMPLES } from './features.ts';
+
+export const WINDOW_SECONDS = WINDOW_SAMPLES / MODEL_RATE_HZ;
+
+export interface ChunkFeatures {
+  nWindows: number;
+  nChannels: number;
+  /** Row (window w, channel c) = w · nChannels + c; FEATURE_COUNT float32 values per row. */
+  features: Float32Array;
+}
+
+/** Whole 1-second windows a chunk of nSamples at sampleRateHz yields (a trailing partial window is dropped). */
+export function windowCount(nSamples: number, sampleRateHz: number): number {
+  return Math.floor(resampledLength(nSamples, sampleRateHz, MODEL_RATE_HZ) / WINDOW_SAMPLES);
+}
+
+export function chunkFeatures(
+  samples: ReadonlyArray<ArrayLike<number>>,
+  sampleRateHz: number,
+): ChunkFeatures {
+  const nChannels = samples.length;
+  const nWindows = nChannels === 0 ? 0 : windowCount(samples[0]!.length, sampleRateHz);
+  const features = new Float32Array(nWindows * nChannels * FEATURE_COUNT);
+  for (let c = 0; c < nChannels; c++) {
+    const x = resample(samples[c]!, sampleRateHz, MODEL_RATE_HZ);
+    for (let w = 0; w < nWindows; w++)
+      windowFeatures(x, w * WINDOW_SAMPLES, features, (w * nChannels + c) * FEATURE_COUNT);
+  }
+  return { nWindows, nChannels, features };
+}
+
+/**
+ * Splits a long single recording into the chunks a device would send (≤ chunkSeconds each), so
+ * training and evaluation see exactly the windows the served function sees.
+ */
+export function recordingChunks(
+  samples: Float64Array,
+  sampleRateHz: number,
+  chunkSeconds = 10,
+): Float64Array[] {
+  const per = Math.floor(chunkSeconds * sampleRateHz + 1e-9);
+  const out: Float64Array[] = [];
+  for (let s = 0; s < samples.length; s += per)
+    out.push(samples.subarray(s, Math.min(samples.length, s + per)));
+  return out;
+}

@@ -1,0 +1,42 @@
+// Window datasets from Bonn recordings, through the same chunking and preprocessing the function serves.
+import type { BonnRecording } from '../../../recordings/bonn.ts';
+import { chunkFeatures, FEATURE_COUNT, recordingChunks } from '../preprocess.ts';
+import type { Dataset } from './mlp.ts';
+
+export interface RecordingWindows {
+  recording: BonnRecording;
+  /** nWindows × FEATURE_COUNT, in time order. */
+  features: Float32Array;
+  nWindows: number;
+}
+
+/** Features of every 1-second window of a single-channel recording, chunked as a device would send it. */
+export function recordingWindows(recording: BonnRecording): RecordingWindows {
+  const parts: Float32Array[] = [];
+  let nWindows = 0;
+  for (const chunk of recordingChunks(recording.samples, recording.sampleRateHz)) {
+    const f = chunkFeatures([chunk], recording.sampleRateHz);
+    parts.push(f.features);
+    nWindows += f.nWindows;
+  }
+  const features = new Float32Array(nWindows * FEATURE_COUNT);
+  let off = 0;
+  for (const p of parts) {
+    features.set(p, off);
+    off += p.length;
+  }
+  return { recording, features, nWindows };
+}
+
+export function toDataset(items: readonly RecordingWindows[]): Dataset {
+  const n = items.reduce((a, r) => a + r.nWindows, 0);
+  const x = new Float32Array(n * FEATURE_COUNT);
+  const y = new Uint8Array(n);
+  let row = 0;
+  for (const it of items) {
+    x.set(it.features, row * FEATURE_COUNT);
+    y.fill(it.recording.label, row, row + it.nWindows);
+    row += it.nWindows;
+  }
+  return { x, y, n, dim: FEATURE_COUNT };
+}
