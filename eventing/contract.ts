@@ -177,7 +177,10 @@ export const DATA_SCHEMAS = {
 export type ContractType = keyof typeof DATA_SCHEMAS;
 export type DataOf<T extends ContractType> = z.infer<(typeof DATA_SCHEMAS)[T]>;
 
-export const DEVICE_EVENT_TYPES: readonly ContractType[] = [EVENT_TYPES.eegChunk, EVENT_TYPES.heartRateSample];
+export const DEVICE_EVENT_TYPES: readonly ContractType[] = [
+  EVENT_TYPES.eegChunk,
+  EVENT_TYPES.heartRateSample,
+];
 
 export function isContractType(t: string): t is ContractType {
   return Object.hasOwn(DATA_SCHEMAS, t);

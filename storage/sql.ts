@@ -58,7 +58,7 @@ export async function insertRows(
     let end = start;
     let bytes = 0;
     while (end < rows.length && end - start < MAX_ROWS_PER_STATEMENT) {
-      const size = rows[end]!.reduce((n, v) => n + valueBytes(v), 0);
+      const size = rows[end]!.reduce<number>((n, v) => n + valueBytes(v), 0);
       if (end > start && bytes + size > MAX_STATEMENT_BYTES) break;
       bytes += size;
       end++;

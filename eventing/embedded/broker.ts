@@ -7,6 +7,7 @@
 import type { FunctionContext, VigilEvent, VigilFunction } from '../../functions/types.ts';
 import type { Db, SqlValue } from '../../storage/db.ts';
 import { insertRows } from '../../storage/sql.ts';
+import { type AcceptResult, type EventSink, SinkUnavailableError } from '../sink.ts';
 import { decodeEvent, encodeEvent } from './outbox-codec.ts';
 import { backoffMs, matches, type Route } from './routes.ts';
 
@@ -35,15 +36,10 @@ export interface BrokerOptions {
   }) => void;
 }
 
-export class BrokerFullError extends Error {
-  constructor(readonly retryAfterSeconds: number) {
-    super('broker queue is full');
+export class BrokerFullError extends SinkUnavailableError {
+  constructor(retryAfterSeconds: number) {
+    super('broker queue is full', retryAfterSeconds);
   }
-}
-
-export interface AcceptResult {
-  accepted: number;
-  duplicates: number;
 }
 
 interface Item {
@@ -89,7 +85,7 @@ type Op =
 const EVENT_COLS = ['source', 'id', 'type', 'payload', 'accepted_at'];
 const DELIVERY_COLS = ['event_seq', 'subscriber', 'attempts', 'next_attempt_at'];
 
-export class EmbeddedBroker {
+export class EmbeddedBroker implements EventSink {
   readonly #db: Db;
   readonly #routes: Route[];
   readonly #queues = new Map<string, Queue>();

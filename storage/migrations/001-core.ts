@@ -18,10 +18,12 @@ export const core: Migration = {
       sample_rate_hz DOUBLE NOT NULL, n_samples INT NOT NULL, channels TEXT NOT NULL, samples BLOB NOT NULL,
       UNIQUE(source, event_id))`,
     `CREATE INDEX eeg_chunks_patient_time ON eeg_chunks(patient_id, start_time)`,
+    // A device cannot measure two heart rates at one instant: (device, time) dedups re-sent samples even
+    // when a sync re-batches them into different events (Health Auto Export does).
     `CREATE TABLE heart_rate_samples (seq INTEGER PRIMARY KEY AUTOINCREMENT, patient_id VARCHAR(64) NOT NULL,
       device_id VARCHAR(64) NOT NULL, time BIGINT NOT NULL, bpm DOUBLE NOT NULL, min_bpm DOUBLE, max_bpm DOUBLE,
       source_name VARCHAR(200), event_source VARCHAR(255) NOT NULL, event_id VARCHAR(255) NOT NULL, idx INT NOT NULL,
-      UNIQUE(event_source, event_id, idx))`,
+      UNIQUE(device_id, time))`,
     `CREATE INDEX heart_rate_patient_time ON heart_rate_samples(patient_id, time)`,
     `CREATE TABLE predictions (seq INTEGER PRIMARY KEY AUTOINCREMENT, event_source VARCHAR(255) NOT NULL,
       event_id VARCHAR(255) NOT NULL, patient_id VARCHAR(64) NOT NULL, chunk_event_id VARCHAR(255) NOT NULL,
@@ -54,7 +56,7 @@ export const core: Migration = {
     mysqlTable(`CREATE TABLE heart_rate_samples (seq BIGINT AUTO_INCREMENT PRIMARY KEY, patient_id VARCHAR(64) NOT NULL,
       device_id VARCHAR(64) NOT NULL, time BIGINT NOT NULL, bpm DOUBLE NOT NULL, min_bpm DOUBLE NULL, max_bpm DOUBLE NULL,
       source_name VARCHAR(200) NULL, event_source VARCHAR(255) NOT NULL, event_id VARCHAR(255) NOT NULL, idx INT NOT NULL,
-      UNIQUE KEY heart_rate_event (event_source, event_id, idx), KEY heart_rate_patient_time (patient_id, time))`),
+      UNIQUE KEY heart_rate_device_time (device_id, time), KEY heart_rate_patient_time (patient_id, time))`),
     mysqlTable(`CREATE TABLE predictions (seq BIGINT AUTO_INCREMENT PRIMARY KEY, event_source VARCHAR(255) NOT NULL,
       event_id VARCHAR(255) NOT NULL, patient_id VARCHAR(64) NOT NULL, chunk_event_id VARCHAR(255) NOT NULL,
       window_start BIGINT NOT NULL, chunk_probability DOUBLE NOT NULL, label VARCHAR(16) NOT NULL,

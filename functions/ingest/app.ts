@@ -1,0 +1,141 @@
+// The ingest gateway: the only door for devices. Authenticate, parse, validate against the
+// contract, hand to the broker, and answer 202 only once the broker durably accepted everything.
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { z } from 'zod';
+import { DATA_SCHEMAS, isContractType, LIMITS } from '../../eventing/contract.ts';
+import { type EventSink, SinkUnavailableError } from '../../eventing/sink.ts';
+import type { FunctionMetrics } from '../../observability/metrics.ts';
+import type { Db } from '../../storage/db.ts';
+import type { Device } from '../../storage/patients-store.ts';
+import type { VigilEvent } from '../types.ts';
+import { modeOf, parseCloudEvents } from './cloudevents-http.ts';
+import { DeviceAuthenticator } from './device-auth.ts';
+import { convertHealthAutoExport } from './health-auto-export.ts';
+import { ProblemError, problemResponse } from './problem.ts';
+import { validateDeviceEvents } from './validate.ts';
+
+export interface IngestOptions {
+  db: Db;
+  sink: EventSink;
+  metrics: FunctionMetrics;
+  now?: () => number;
+  /** Reports whether the process is ready (storage reachable, broker started). */
+  ready?: () => boolean;
+}
+
+function tooLarge(): Response {
+  // The rest of the body is never read, so the connection cannot be reused: say so.
+  return problemResponse(
+    new ProblemError(
+      413,
+      `the body exceeds ${LIMITS.maxBodyBytes} bytes`,
+      [{ pointer: 'header:content-length', detail: `at most ${LIMITS.maxBodyBytes} bytes` }],
+      { connection: 'close' },
+    ),
+  );
+}
+
+export function createIngestApp(opts: IngestOptions): Hono {
+  const app = new Hono();
+  const auth = new DeviceAuthenticator(opts.db, opts.now);
+  const limit = bodyLimit({ maxSize: LIMITS.maxBodyBytes, onError: () => tooLarge() });
+
+  async function handle(
+    req: Request,
+    toEvents: (body: Uint8Array, device: Device) => { events: VigilEvent[]; extra?: object },
+  ): Promise<Response> {
+    const started = performance.now();
+    let outcome = 'accepted';
+    try {
+      const device = await auth.authenticate(req.headers.get('authorization') ?? undefined);
+      const body = new Uint8Array(await req.arrayBuffer());
+      const { events, extra } = toEvents(body, device);
+      let result = { accepted: 0, duplicates: 0 };
+      if (events.length) {
+        try {
+          result = await opts.sink.accept(events);
+        } catch (err) {
+          const retry = err instanceof SinkUnavailableError ? err.retryAfterSeconds : 2;
+          throw new ProblemError(503, 'events were not accepted: retry later', [], {
+            'retry-after': String(retry),
+          });
+        }
+        for (const e of events) opts.metrics.countEvents(e.type, 1);
+      }
+      if (result.accepted === 0 && result.duplicates > 0) outcome = 'duplicate';
+      return Response.json(
+        { accepted: result.accepted, duplicates: result.duplicates, ids: events.map((e) => e.id), ...extra },
+        { status: 202 },
+      );
+    } catch (err) {
+      if (!(err instanceof ProblemError)) throw err;
+      outcome = String(err.status);
+      return problemResponse(err);
+    } finally {
+      opts.metrics.observe(outcome, (performance.now() - started) / 1000);
+    }
+  }
+
+  app.post('/', limit, (c) =>
+    handle(c.req.raw, (body, device) => {
+      const batch = modeOf(c.req.raw.headers) === 'batch';
+      return { events: validateDeviceEvents(parseCloudEvents(c.req.raw.headers, body), device, batch) };
+    }),
+  );
+
+  app.post('/v1/health-auto-export', limit, (c) =>
+    handle(c.req.raw, (body, device) => {
+      const ct = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+      if (ct !== 'application/json')
+        throw new ProblemError(415, 'Health Auto Export must POST JSON (set the automation format to JSON)', [
+          { pointer: 'header:content-type', detail: 'expected application/json' },
+        ]);
+      let raw: unknown;
+      try {
+        raw = JSON.parse(Buffer.from(body).toString('utf8'));
+      } catch (err) {
+        throw new ProblemError(400, `body is not valid JSON: ${(err as Error).message}`, [
+          { pointer: '', detail: 'malformed JSON' },
+        ]);
+      }
+      const converted = convertHealthAutoExport(raw, { deviceId: device.id, patientId: device.patientId });
+      const events = validateDeviceEvents(converted.events, device, true);
+      return { events, extra: { samples: converted.samples, ignored: converted.ignored } };
+    }),
+  );
+
+  app.get('/healthz', (c) =>
+    opts.ready && !opts.ready() ? c.json({ status: 'starting' }, 503) : c.json({ status: 'ok' }),
+  );
+  app.get('/metrics', async (c) =>
+    c.body(await opts.metrics.registry.metrics(), 200, { 'content-type': opts.metrics.registry.contentType }),
+  );
+  app.get('/schemas', (c) =>
+    c.json({ types: Object.keys(DATA_SCHEMAS).map((t) => ({ type: t, schema: `/schemas/${t}` })) }),
+  );
+  app.get('/schemas/:type', (c) => {
+    const type = c.req.param('type');
+    if (!isContractType(type))
+      return problemResponse(
+        new ProblemError(404, `no event type ${type}`, [{ pointer: '/type', detail: 'unknown type' }]),
+      );
+    const schema = z.toJSONSchema(DATA_SCHEMAS[type], { unrepresentable: 'any', io: 'input' });
+    return c.json({ $id: `/schemas/${type}`, title: `data of ${type}`, ...schema }, 200, {
+      'content-type': 'application/schema+json',
+    });
+  });
+  app.notFound(() =>
+    problemResponse(new ProblemError(404, 'no such endpoint: POST / or /v1/health-auto-export')),
+  );
+  app.onError((err) => {
+    // Never a stack trace or payload in the response or the log: it may carry patient data.
+    console.error(`[ingest] internal error: ${err.name}: ${err.message.slice(0, 200)}`);
+    return problemResponse(
+      new ProblemError(503, 'internal error; the request was not accepted, retry', [], {
+        'retry-after': '1',
+      }),
+    );
+  });
+  return app;
+}

@@ -1,0 +1,63 @@
+// The recorder: every event that crosses the broker is written to storage, idempotent on
+// (source, id), a whole batch in one transaction. It returns only after the commit, so the broker
+// (embedded or Knative) acknowledges nothing that is not on disk.
+import { applyAlertEvent, isAlertEvent } from '../../storage/alerts-store.ts';
+import type { Db } from '../../storage/db.ts';
+import { touchDevices } from '../../storage/patients-store.ts';
+import { insertRows } from '../../storage/sql.ts';
+import type { FunctionContext, VigilEvent, VigilFunction } from '../types.ts';
+import { EEG_COLS, EVENT_COLS, HR_COLS, PREDICTION_COLS, toRows } from './rows.ts';
+
+export async function recordEvents(
+  db: Db,
+  events: readonly VigilEvent[],
+  receivedAt: number,
+): Promise<number> {
+  const rows = toRows(events, receivedAt);
+  return db.tx(async (tx) => {
+    const fresh = await insertRows(tx, 'events', EVENT_COLS, rows.events, { ignoreDuplicates: true });
+    await insertRows(tx, 'eeg_chunks', EEG_COLS, rows.eeg, { ignoreDuplicates: true });
+    await insertRows(tx, 'heart_rate_samples', HR_COLS, rows.heartRate, { ignoreDuplicates: true });
+    await insertRows(tx, 'predictions', PREDICTION_COLS, rows.predictions, { ignoreDuplicates: true });
+    for (const e of events) if (isAlertEvent(e)) await applyAlertEvent(tx, e);
+    await touchDevices(tx, rows.lastSeen);
+    return fresh;
+  });
+}
+
+/** Knative's deadLetterSink posts the failed event with knativeerror* extensions; keep it, never drop it. */
+export async function recordDeadLetter(db: Db, event: VigilEvent, now: number): Promise<void> {
+  const reason = [event.knativeerrorcode, event.knativeerrordest, event.knativeerrordata]
+    .filter((x) => x !== undefined)
+    .join(' ');
+  await insertRows(
+    db,
+    'dead_letters',
+    ['source', 'id', 'type', 'subscriber', 'attempts', 'reason', 'payload', 'created_at'],
+    [
+      [
+        event.source,
+        event.id,
+        event.type,
+        String(event.knativeerrordest ?? 'unknown'),
+        0,
+        reason || 'delivery failed',
+        Buffer.from(JSON.stringify(event)),
+        now,
+      ],
+    ],
+    { ignoreDuplicates: true },
+  );
+}
+
+export const recorder: VigilFunction = {
+  name: 'recorder',
+  async handle(event: VigilEvent, ctx: FunctionContext) {
+    await recordEvents(ctx.db, [event], ctx.now());
+    return [];
+  },
+  async handleBatch(events: VigilEvent[], ctx: FunctionContext) {
+    await recordEvents(ctx.db, events, ctx.now());
+    return [];
+  },
+};

@@ -1,0 +1,129 @@
+// The embedded runtime (`vigil up`): one process runs the broker (same Trigger YAML as the
+// cluster), every function, the ingest gateway and the dashboard, on SQLite or MySQL.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EVENT_TYPES } from '../eventing/contract.ts';
+import { EmbeddedBroker, type SubscriberOptions } from '../eventing/embedded/broker.ts';
+import { loadRoutes } from '../eventing/embedded/routes.ts';
+import { createIngestApp } from '../functions/ingest/app.ts';
+import type { VigilFunction } from '../functions/types.ts';
+import { createMetrics } from '../observability/metrics.ts';
+import type { Db } from '../storage/db.ts';
+import { openDb } from '../storage/open.ts';
+import { type Listening, listen } from './http-server.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const ROUTE_FILES = [join(ROOT, 'eventing/broker.yaml'), join(ROOT, 'eventing/triggers.yaml')];
+
+export interface RuntimeOptions {
+  dataDir: string;
+  databaseUrl?: string | undefined;
+  host?: string;
+  /** 0 picks a free port. */
+  ingestPort?: number;
+  dashboard?: boolean;
+  dashboardPort?: number;
+  now?: () => number;
+  /** Defaults to every registered function (functions/registry.ts). */
+  functions?: ReadonlyMap<string, VigilFunction>;
+  /** Seconds between technical checks (the cluster's PingSource); 0 disables them. */
+  technicalCheckSeconds?: number;
+  maxPendingEvents?: number;
+  subscribers?: Record<string, SubscriberOptions>;
+  log?: (line: string) => void;
+}
+
+export interface Runtime {
+  ingestUrl: string;
+  dashboardUrl?: string | undefined;
+  db: Db;
+  broker: EmbeddedBroker;
+  /** Resolves when every queued delivery (retries included) is done. */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
+  const log = opts.log ?? (() => undefined);
+  const now = opts.now ?? Date.now;
+  const db = await openDb({ dataDir: opts.dataDir, databaseUrl: opts.databaseUrl });
+  const closers: (() => Promise<void>)[] = [() => db.close()];
+  const stopAll = async () => {
+    for (const c of closers.reverse()) await c().catch(() => undefined);
+  };
+  try {
+    const functions = opts.functions ?? (await import('../functions/registry.ts')).functionsByName();
+    const routes = loadRoutes(ROUTE_FILES);
+    const broker = new EmbeddedBroker({
+      db,
+      routes,
+      functions,
+      now,
+      maxPendingEvents: opts.maxPendingEvents,
+      subscribers: opts.subscribers ?? { recorder: { maxBatch: 256, concurrency: 1 } },
+      onFailure: (f) =>
+        log(
+          `[broker] ${f.trigger}: ${f.type} attempt ${f.attempts} failed: ${f.error.slice(0, 200)}${f.deadLettered ? ' -> dead letter' : ''}`,
+        ),
+    });
+    await broker.start();
+    closers.splice(1, 0, () => broker.stop());
+
+    const host = opts.host ?? '127.0.0.1';
+    let ready = false;
+    const ingest = await listen(
+      createIngestApp({
+        db,
+        sink: broker,
+        metrics: createMetrics('ingest', { defaultMetrics: true }),
+        now,
+        ready: () => ready,
+      }),
+      opts.ingestPort ?? 8080,
+      host,
+    );
+    closers.push(() => ingest.close());
+
+    let dashboard: Pick<Listening, 'url' | 'close'> | undefined;
+    if (opts.dashboard !== false) {
+      const { startDashboard } = await import('../dashboard/server.ts');
+      dashboard = await startDashboard({ db, port: opts.dashboardPort ?? 3000, host });
+      closers.push(() => dashboard!.close());
+    }
+
+    const every = opts.technicalCheckSeconds ?? 15;
+    if (every > 0 && routes.some((r) => r.filter.type === EVENT_TYPES.technicalCheck)) {
+      const timer = setInterval(() => {
+        const at = new Date(now());
+        // Same event the cluster's PingSource sends; id per tick so the broker never dedups two ticks.
+        broker
+          .accept([
+            {
+              specversion: '1.0',
+              id: `check-${at.getTime()}`,
+              source: '/runtime/technical-check',
+              type: EVENT_TYPES.technicalCheck,
+              time: at.toISOString(),
+              datacontenttype: 'application/json',
+              data: {},
+            },
+          ])
+          .catch(() => log('[runtime] technical check skipped: broker busy'));
+      }, every * 1000);
+      timer.unref();
+      closers.push(async () => clearInterval(timer));
+    }
+    ready = true;
+    return {
+      ingestUrl: ingest.url,
+      dashboardUrl: dashboard?.url,
+      db,
+      broker,
+      idle: () => broker.idle(),
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
