@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { deviceIdSchema, patientIdSchema } from '../eventing/contract.ts';
+import { type HeartRateLimits, setLimits } from '../storage/limits-store.ts';
 import { openDb } from '../storage/open.ts';
 import { addPatient, ConflictError, enrollDevice } from '../storage/patients-store.ts';
 
@@ -85,11 +86,15 @@ export function simulatedPatientId(i: number): string {
   return `sim-${String(i).padStart(3, '0')}`;
 }
 
-/** Creates (or reuses) `count` simulated patients and enrols one new simulator device for each. */
+/**
+ * Creates (or reuses) `count` simulated patients and enrols one new simulator device for each;
+ * with `limits`, sets those heart-rate limits on them (audited as set by `vigil-simulate`).
+ */
 export async function enrolSimulatedPatients(opts: {
   dataDir: string;
   databaseUrl?: string | undefined;
   count: number;
+  limits?: HeartRateLimits | undefined;
 }): Promise<Credential[]> {
   const db = await openDb({ dataDir: opts.dataDir, databaseUrl: opts.databaseUrl });
   try {
@@ -102,6 +107,7 @@ export async function enrolSimulatedPatients(opts: {
         if (!(err instanceof ConflictError)) throw err;
       }
       out.push(await enrollDevice(db, { patientId: id, kind: 'simulator' }));
+      if (opts.limits) await setLimits(db, id, opts.limits, 'vigil-simulate');
     }
     return out;
   } finally {

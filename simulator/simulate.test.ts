@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../cli/commands/simulate.ts';
+import { getLimits } from '../storage/limits-store.ts';
+import { openDb } from '../storage/open.ts';
+import { deviceForToken } from '../storage/patients-store.ts';
 import { parseTokenFlag, parseTokensFile } from './credentials.ts';
 import { type Clock, Pacer } from './pacer.ts';
 import type { HrSeriesRecording } from './recordings.ts';
@@ -240,5 +243,36 @@ describe('vigil simulate exit codes', () => {
     expect(await quiet(['--no-eeg', '--hr', broken, '--token', 'p1:d1:t1', '--url', ok.url])).toBe(2);
     expect(lastOutput).toMatch(/bidmc_02_Numerics\.csv:3: column HR/);
     expect(ok.received).toHaveLength(2);
+  });
+
+  it('enrols its patients in local storage (VIGIL_DATA_DIR) with their own tokens and optional limits', async () => {
+    const ok = await server(() => ({ status: 202 }));
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'vigil-sim-data-'));
+    const saved = { ...process.env };
+    process.env.VIGIL_DATA_DIR = dataDir;
+    process.env.VIGIL_INGEST_PORT = new URL(ok.url).port;
+    delete process.env.DATABASE_URL;
+    try {
+      expect(
+        await quiet(['--no-eeg', '--hr', csv, '--speed', 'max', '--patients', '2', '--limits', '45:120']),
+      ).toBe(0);
+    } finally {
+      process.env = saved;
+    }
+    const tokens = new Set(ok.received.map((r) => r.headers.authorization));
+    expect(ok.received).toHaveLength(4);
+    expect(tokens.size).toBe(2);
+    const db = await openDb({ dataDir });
+    try {
+      for (const [i, r] of ok.received.entries()) {
+        const dev = await deviceForToken(db, String(r.headers.authorization).slice('Bearer '.length));
+        expect(dev, `request ${i}`).toBeDefined();
+        expect(r.headers['ce-source']).toBe(`/devices/${dev!.id}`);
+        expect(r.headers['ce-subject']).toBe(dev!.patientId);
+      }
+      expect(await getLimits(db, 'sim-002')).toMatchObject({ low: 45, high: 120, custom: true });
+    } finally {
+      await db.close();
+    }
   });
 });

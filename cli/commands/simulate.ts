@@ -3,6 +3,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { loadConfig } from '../../config/env.ts';
 import {
   type Credential,
   enrolSimulatedPatients,
@@ -19,6 +20,7 @@ import {
   loadHrFile,
 } from '../../simulator/recordings.ts';
 import { runSimulation, type SimulationResult } from '../../simulator/simulate.ts';
+import { type HeartRateLimits, limitsSchema } from '../../storage/limits-store.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 export const DEMO_EEG_DIR = path.join(REPO_ROOT, 'data/demo/eeg');
@@ -27,6 +29,12 @@ export const DEMO_HR_DIR = path.join(REPO_ROOT, 'data/demo/heart-rate');
 const DEMO_EEG_FIRST = 'chb01_03_Seizure.edf';
 /** Played by patient 1 by default: the only BIDMC record above 130 bpm (t = 211-216 s). */
 const DEMO_HR_FIRST = 'bidmc_25_Numerics.csv';
+/**
+ * No BIDMC record stays beyond the default 40/130 bpm limits for the monitor's sustain time
+ * (bidmc_25 exceeds 130 for 6 s only), so with the default demo data the simulated patients are
+ * enrolled with a clinician-style high limit of 120 bpm, which bidmc_25 exceeds from its first second.
+ */
+export const DEMO_LIMITS = { low: 40, high: 120 } as const;
 
 const USAGE = `Usage: vigil simulate [options]
 
@@ -49,6 +57,8 @@ Options:
   --url URL             ingest URL of a cluster (default: the local runtime, VIGIL_INGEST_PORT)
   --token P:D:TOKEN     patientId:deviceId:token of one device (repeatable; with --url)
   --tokens-file FILE    JSON [{patientId, deviceId, token}] or one P:D:TOKEN per line
+  --limits LOW:HIGH     heart-rate limits (bpm) set on the enrolled simulated patients
+                        (default with the demo heart-rate data: 40:120, see data/demo/heart-rate/PROVENANCE.md)
   --json                print the final summary as JSON
   --help                this text
 
@@ -93,22 +103,14 @@ async function defaultFiles(dir: string, first: string, extensions: string[]): P
   return ordered.map((n) => path.join(dir, n));
 }
 
-interface Config {
-  dataDir: string;
-  databaseUrl?: string | undefined;
-  ingestPort: number;
-}
-
-/** VIGIL_DATA_DIR, DATABASE_URL and VIGIL_INGEST_PORT, read as `vigil up` reads them. */
-function localConfig(env: NodeJS.ProcessEnv): Config {
-  const port = env.VIGIL_INGEST_PORT ?? '8080';
-  if (!/^\d+$/.test(port) || Number(port) < 1 || Number(port) > 65535)
-    throw new UsageError(`VIGIL_INGEST_PORT: expected a port number 1-65535, got ${JSON.stringify(port)}`);
-  return {
-    dataDir: env.VIGIL_DATA_DIR || './.vigil',
-    databaseUrl: env.DATABASE_URL || undefined,
-    ingestPort: Number(port),
-  };
+function parseLimits(value: string): HeartRateLimits {
+  const m = /^(\d+(?:\.\d+)?):(\d+(?:\.\d+)?)$/.exec(value);
+  if (!m)
+    throw new UsageError(`--limits: expected LOW:HIGH in bpm, e.g. 40:130, got ${JSON.stringify(value)}`);
+  const limits = { low: Number(m[1]), high: Number(m[2]) };
+  const checked = limitsSchema.safeParse(limits);
+  if (!checked.success) throw new UsageError(`--limits: ${checked.error.issues[0]!.message}`);
+  return limits;
 }
 
 function printSummary(r: SimulationResult, json: boolean): void {
@@ -147,6 +149,7 @@ export async function run(args: string[]): Promise<number> {
         url: { type: 'string' },
         token: { type: 'string', multiple: true },
         'tokens-file': { type: 'string' },
+        limits: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean' },
       },
@@ -220,18 +223,30 @@ export async function run(args: string[]): Promise<number> {
         throw new UsageError(
           '--token/--tokens-file need --url (without them the simulator enrols its own devices)',
         );
+      if (v.limits)
+        throw new UsageError('--limits applies to enrolled simulated patients only, not with --token');
       url = v.url;
     } else {
-      const cfg = localConfig(process.env);
       if (v.url)
         throw new UsageError(
           '--url needs device tokens (--token or --tokens-file): the simulator enrols only in local storage',
         );
-      url = `http://127.0.0.1:${cfg.ingestPort}`;
+      // The same configuration `vigil up` reads, so the devices land in the runtime's storage.
+      const cfg = loadConfig(process.env);
+      if (cfg.VIGIL_INGEST_PORT === 0)
+        throw new UsageError('VIGIL_INGEST_PORT is 0 (random); pass --url and --token');
+      const host = cfg.VIGIL_HOST === '0.0.0.0' ? '127.0.0.1' : cfg.VIGIL_HOST;
+      url = `http://${host.includes(':') ? `[${host}]` : host}:${cfg.VIGIL_INGEST_PORT}`;
+      const limits = v.limits ? parseLimits(v.limits) : !v.hr && !v['no-hr'] ? DEMO_LIMITS : undefined;
+      if (limits && !v.limits)
+        process.stderr.write(
+          `vigil simulate: demo data: simulated patients get heart-rate limits ${limits.low}/${limits.high} bpm (--limits to change)\n`,
+        );
       credentials = await enrolSimulatedPatients({
         dataDir: cfg.dataDir,
-        databaseUrl: cfg.databaseUrl,
+        databaseUrl: cfg.DATABASE_URL,
         count: patients,
+        limits,
       });
     }
     new URL(url);
