@@ -1,0 +1,293 @@
+// technical-alarms: problems with the equipment, not the patient, as alert.raised/alert.cleared with
+// category `technical`.
+// - eeg.chunk: flat-line or rail clipping (signal-quality.ts). Raised when the bad signal has lasted at
+//   least EEG_RAISE_SECONDS of recording (chunk time, so a 1-s chunk alone does not alarm), once per
+//   episode; cleared after EEG_CLEAR_SECONDS of good signal. One episode tracker per device.
+// - technical.check (PingSource every minute / the embedded runtime's timer): a device that has sent
+//   before and has been silent for VIGIL_DEVICE_SILENT_SECONDS (default 60) raises device-silent once;
+//   it is cleared when the device is heard again or revoked. The alert id carries the device's
+//   last_seen_at, so concurrent checks on several replicas name the same alert.
+import {
+  type AlertCleared,
+  type AlertRaised,
+  type EegChunk,
+  EVENT_TYPES,
+  eegChunkData,
+} from '../../eventing/contract.ts';
+import { updateState } from '../../storage/function-state.ts';
+import type { FunctionContext, VigilEvent, VigilFunction } from '../types.ts';
+import {
+  assessChunk,
+  type ChannelFinding,
+  clipRunThreshold,
+  FLAT_PEAK_TO_PEAK_UV,
+} from './signal-quality.ts';
+
+export const TECHNICAL_ALARMS = 'technical-alarms';
+export const TECHNICAL_ALARMS_SOURCE = `/functions/${TECHNICAL_ALARMS}`;
+/** The cluster's PingSource cannot set its CloudEvent type; its ticks count as technical checks too. */
+export const PING_SOURCE_TYPE = 'dev.knative.sources.ping';
+
+export const EEG_RAISE_SECONDS = 2;
+export const EEG_CLEAR_SECONDS = 5;
+/** Chunks further apart than this do not continue a run (nothing is known about the gap). */
+export const EEG_MAX_GAP_SECONDS = 10;
+export const DEFAULT_DEVICE_SILENT_SECONDS = 60;
+
+type EegKind = 'eeg-flatline' | 'eeg-clipping';
+
+interface Span {
+  start: number;
+  end: number;
+}
+
+interface EegEpisode {
+  pending: Span | null;
+  open: { alertId: string; start: number; good: Span | null } | null;
+}
+
+interface Recent {
+  key: string;
+  replies: VigilEvent[];
+}
+
+export interface EegDeviceState {
+  lastStart: number | null;
+  'eeg-flatline': EegEpisode;
+  'eeg-clipping': EegEpisode;
+  recent: Recent[];
+}
+
+export interface SilentState {
+  open: Record<string, { alertId: string; patientId: string; lastSeenAt: number }>;
+  recent: Recent[];
+}
+
+const RECENT_INPUTS = 16;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function rememberReplies(recent: Recent[], key: string, replies: VigilEvent[]): Recent[] {
+  return replies.length ? [...recent, { key, replies }].slice(-RECENT_INPUTS) : recent;
+}
+
+function raisedEvent(a: AlertRaised): VigilEvent {
+  return {
+    specversion: '1.0',
+    id: `${a.alertId}.raised`,
+    source: TECHNICAL_ALARMS_SOURCE,
+    type: EVENT_TYPES.alertRaised,
+    subject: a.patientId,
+    time: a.raisedAt,
+    datacontenttype: 'application/json',
+    data: a,
+  };
+}
+
+function clearedEvent(c: AlertCleared): VigilEvent {
+  return {
+    specversion: '1.0',
+    id: `${c.alertId}.cleared`,
+    source: TECHNICAL_ALARMS_SOURCE,
+    type: EVENT_TYPES.alertCleared,
+    subject: c.patientId,
+    time: c.at,
+    datacontenttype: 'application/json',
+    data: c,
+  };
+}
+
+function extend(span: Span | null, chunk: Span): Span {
+  return span && chunk.start - span.end <= EEG_MAX_GAP_SECONDS * 1000
+    ? { start: span.start, end: chunk.end }
+    : { ...chunk };
+}
+
+/** One chunk through one kind's episode tracker (pure). */
+export function stepEeg(
+  ep: EegEpisode,
+  chunk: Span,
+  bad: ChannelFinding[],
+  kind: EegKind,
+  d: Pick<EegChunk, 'patientId' | 'deviceId' | 'sampleRateHz'>,
+  chunkEventId: string,
+): { episode: EegEpisode; reply?: VigilEvent } {
+  if (ep.open) {
+    if (bad.length) return { episode: { pending: null, open: { ...ep.open, good: null } } };
+    const good = extend(ep.open.good, chunk);
+    if (good.end - good.start < EEG_CLEAR_SECONDS * 1000)
+      return { episode: { pending: null, open: { ...ep.open, good } } };
+    return {
+      episode: { pending: null, open: null },
+      reply: clearedEvent({
+        alertId: ep.open.alertId,
+        patientId: d.patientId,
+        kind,
+        by: TECHNICAL_ALARMS,
+        at: iso(chunk.end),
+        reason: `EEG signal good again since ${iso(good.start)}`,
+      }),
+    };
+  }
+  if (!bad.length) return { episode: { pending: null, open: null } };
+  const pending = extend(ep.pending, chunk);
+  if (pending.end - pending.start < EEG_RAISE_SECONDS * 1000) return { episode: { pending, open: null } };
+  const alertId = `eeg-${d.deviceId}-${kind}-${pending.start}`;
+  const evidence: Record<string, unknown> = {
+    deviceId: d.deviceId,
+    chunkEventId,
+    since: iso(pending.start),
+    channels: bad.map((f) =>
+      kind === 'eeg-flatline'
+        ? { channel: f.channel, peakToPeakUv: f.peakToPeakUv }
+        : { channel: f.channel, railValueUv: f.railValueUv, runSamples: f.railRunSamples },
+    ),
+    threshold:
+      kind === 'eeg-flatline'
+        ? { peakToPeakBelowUv: FLAT_PEAK_TO_PEAK_UV }
+        : { runSamplesAtLeast: clipRunThreshold(d.sampleRateHz) },
+  };
+  return {
+    episode: { pending: null, open: { alertId, start: pending.start, good: null } },
+    reply: raisedEvent({
+      alertId,
+      patientId: d.patientId,
+      kind,
+      category: 'technical',
+      severity: 'minor',
+      evidence,
+      raisedAt: iso(chunk.end),
+    }),
+  };
+}
+
+function emptyEeg(): EegDeviceState {
+  const ep = (): EegEpisode => ({ pending: null, open: null });
+  return { lastStart: null, 'eeg-flatline': ep(), 'eeg-clipping': ep(), recent: [] };
+}
+
+async function handleChunk(event: VigilEvent, ctx: FunctionContext): Promise<VigilEvent[]> {
+  const parsed = eegChunkData.safeParse(event.data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(
+      `${TECHNICAL_ALARMS}: invalid ${event.type} data at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? ''}`,
+    );
+  }
+  const d = parsed.data;
+  const start = Date.parse(d.startTime);
+  const n = d.samples[0]!.length;
+  const chunk = { start, end: start + Math.round((n / d.sampleRateHz) * 1000) };
+  const quality = assessChunk(d.channels, d.samples, d.sampleRateHz);
+  const key = `${event.source} ${event.id}`;
+  return updateState<EegDeviceState, VigilEvent[]>(ctx.db, TECHNICAL_ALARMS, `eeg/${d.deviceId}`, (cur) => {
+    const st = cur ?? emptyEeg();
+    const seen = st.recent.find((r) => r.key === key);
+    if (seen) return { value: st, result: seen.replies };
+    if (st.lastStart !== null && start <= st.lastStart) return { value: st, result: [] }; // duplicate or late
+    const flat = stepEeg(st['eeg-flatline'], chunk, quality.flat, 'eeg-flatline', d, event.id);
+    const clip = stepEeg(st['eeg-clipping'], chunk, quality.clipped, 'eeg-clipping', d, event.id);
+    const replies = [flat.reply, clip.reply].filter((r): r is VigilEvent => r !== undefined);
+    return {
+      value: {
+        lastStart: start,
+        'eeg-flatline': flat.episode,
+        'eeg-clipping': clip.episode,
+        recent: rememberReplies(st.recent, key, replies),
+      },
+      result: replies,
+    };
+  });
+}
+
+interface DeviceRow {
+  id: string;
+  patient_id: string;
+  last_seen_at: number | string | null;
+  revoked_at: number | string | null;
+}
+
+async function handleCheck(
+  event: VigilEvent,
+  ctx: FunctionContext,
+  silentSeconds: number,
+): Promise<VigilEvent[]> {
+  const now = ctx.now();
+  const devices = await ctx.db.all<DeviceRow>(
+    'SELECT id, patient_id, last_seen_at, revoked_at FROM devices WHERE last_seen_at IS NOT NULL',
+  );
+  const key = `${event.source} ${event.id}`;
+  return updateState<SilentState, VigilEvent[]>(ctx.db, TECHNICAL_ALARMS, 'device-silent', (cur) => {
+    const st = cur ?? { open: {}, recent: [] };
+    const seen = st.recent.find((r) => r.key === key);
+    if (seen) return { value: st, result: seen.replies };
+    const open = { ...st.open };
+    const replies: VigilEvent[] = [];
+    const byId = new Map(devices.map((dv) => [dv.id, dv]));
+    // Clears first: a device heard again and already silent again gets its new alert after the old is closed.
+    for (const [deviceId, alarm] of Object.entries(st.open)) {
+      const dv = byId.get(deviceId);
+      const lastSeen = dv?.last_seen_at == null ? null : Number(dv.last_seen_at);
+      const revoked = !dv || dv.revoked_at !== null;
+      if (!revoked && (lastSeen === null || lastSeen <= alarm.lastSeenAt)) continue;
+      delete open[deviceId];
+      replies.push(
+        clearedEvent({
+          alertId: alarm.alertId,
+          patientId: alarm.patientId,
+          kind: 'device-silent',
+          by: TECHNICAL_ALARMS,
+          at: iso(now),
+          reason: revoked ? 'device revoked or removed' : `device heard again at ${iso(lastSeen!)}`,
+        }),
+      );
+    }
+    for (const dv of devices) {
+      if (dv.revoked_at !== null || open[dv.id]) continue;
+      const lastSeen = Number(dv.last_seen_at);
+      const silentMs = now - lastSeen;
+      if (silentMs < silentSeconds * 1000) continue;
+      const alertId = `dev-${dv.id}-device-silent-${lastSeen}`;
+      open[dv.id] = { alertId, patientId: dv.patient_id, lastSeenAt: lastSeen };
+      replies.push(
+        raisedEvent({
+          alertId,
+          patientId: dv.patient_id,
+          kind: 'device-silent',
+          category: 'technical',
+          severity: 'major',
+          evidence: {
+            deviceId: dv.id,
+            lastSeenAt: iso(lastSeen),
+            silentSeconds: Math.floor(silentMs / 1000),
+            thresholdSeconds: silentSeconds,
+          },
+          raisedAt: iso(now),
+        }),
+      );
+    }
+    return { value: { open, recent: rememberReplies(st.recent, key, replies) }, result: replies };
+  });
+}
+
+export function deviceSilentSecondsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.VIGIL_DEVICE_SILENT_SECONDS;
+  if (raw === undefined || raw === '') return DEFAULT_DEVICE_SILENT_SECONDS;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new Error(`VIGIL_DEVICE_SILENT_SECONDS must be a positive number of seconds, got "${raw}"`);
+  return n;
+}
+
+export function createTechnicalAlarms(opts: { deviceSilentSeconds?: number } = {}): VigilFunction {
+  return {
+    name: TECHNICAL_ALARMS,
+    async handle(event: VigilEvent, ctx: FunctionContext): Promise<VigilEvent[]> {
+      if (event.type === EVENT_TYPES.eegChunk) return handleChunk(event, ctx);
+      if (event.type === EVENT_TYPES.technicalCheck || event.type === PING_SOURCE_TYPE)
+        return handleCheck(event, ctx, opts.deviceSilentSeconds ?? deviceSilentSecondsFromEnv());
+      return [];
+    },
+  };
+}
+
+export const technicalAlarms: VigilFunction = createTechnicalAlarms();
