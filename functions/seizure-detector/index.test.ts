@@ -1,0 +1,142 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  alertClearedData,
+  alertRaisedData,
+  EVENT_TYPES,
+  eegPredictionData,
+} from '../../eventing/contract.ts';
+import { BONN_SAMPLE_RATE_HZ, parseBonnText } from '../../recordings/bonn.ts';
+import { applyAlertEvent, getAlert, listAlerts } from '../../storage/alerts-store.ts';
+import type { Db } from '../../storage/db.ts';
+import { readState } from '../../storage/function-state.ts';
+import { testBackends } from '../../storage/testing.ts';
+import type { FunctionContext, VigilEvent } from '../types.ts';
+import { type DetectorState, FUNCTION_NAME, seizureAlertId, seizureDetector } from './index.ts';
+import { recordingChunks } from './preprocess.ts';
+
+const demo = (rel: string) => fileURLToPath(new URL(`../../data/demo/eeg/bonn/${rel}`, import.meta.url));
+const load = (rel: string) => parseBonnText(readFileSync(demo(rel), 'latin1'), rel);
+const T0 = Date.parse('2024-05-01T10:00:00.000Z');
+
+/** A recording as the 10-s chunks a device sends, starting at t0 (chunk i starts i·10 s later). */
+function chunkEvents(samples: Float64Array, patientId: string, t0: number, tag: string): VigilEvent[] {
+  return recordingChunks(samples, BONN_SAMPLE_RATE_HZ).map((part, i) => ({
+    specversion: '1.0',
+    id: `${tag}-${i}`,
+    source: '/devices/dev-1',
+    type: EVENT_TYPES.eegChunk,
+    subject: patientId,
+    time: new Date(t0 + i * 10_000).toISOString(),
+    datacontenttype: 'application/json',
+    data: {
+      patientId,
+      deviceId: 'dev-1',
+      startTime: new Date(t0 + i * 10_000).toISOString(),
+      sampleRateHz: BONN_SAMPLE_RATE_HZ,
+      channels: ['T5'],
+      unit: 'uV',
+      samples: [Array.from(part)],
+    },
+  }));
+}
+
+describe.each(testBackends)('seizure-detector on $name', (backend) => {
+  let db: Db;
+  let ctx: FunctionContext;
+  beforeAll(async () => {
+    db = await backend.open();
+    ctx = { db, now: () => T0 + 60_000 };
+  });
+  afterAll(() => db.close());
+
+  const deliver = async (ev: VigilEvent) => {
+    const replies = await seizureDetector.handle(ev, ctx);
+    for (const r of replies) await applyAlertEvent(db, r);
+    return replies;
+  };
+
+  it('a seizure segment: a prediction per chunk and exactly one alert, even when a chunk is delivered twice', async () => {
+    const chunks = chunkEvents(load('setE/S046.txt'), 'pat-seizure', T0, 'sz');
+    expect(chunks).toHaveLength(3);
+    const first = await deliver(chunks[0]!);
+    const again = await deliver(chunks[0]!);
+    const rest = [...(await deliver(chunks[1]!)), ...(await deliver(chunks[2]!))];
+    const all = [...first, ...again, ...rest];
+
+    const predictions = all.filter((e) => e.type === EVENT_TYPES.eegPrediction);
+    expect(predictions).toHaveLength(4);
+    const p = eegPredictionData.parse(predictions[0]!.data);
+    expect(predictions[0]).toMatchObject({
+      id: 'sz-0.prediction',
+      source: '/functions/seizure-detector',
+      subject: 'pat-seizure',
+    });
+    expect(p.windowProbabilities).toHaveLength(10);
+    expect(p.windowProbabilities[0]).toHaveLength(1);
+    expect(p.label).toBe('seizure');
+    expect(p.chunkEventId).toBe('sz-0');
+
+    const raised = all.filter((e) => e.type === EVENT_TYPES.alertRaised);
+    // The redelivery re-emits the very same event (same id) so a lost reply is not a lost alert.
+    expect(new Set(raised.map((e) => e.id)).size).toBe(1);
+    expect(again.filter((e) => e.type === EVENT_TYPES.alertRaised)).toEqual(
+      first.filter((e) => e.type === EVENT_TYPES.alertRaised),
+    );
+    const data = alertRaisedData.parse(raised[0]!.data);
+    expect(data).toMatchObject({
+      kind: 'seizure',
+      category: 'patient',
+      severity: 'critical',
+      patientId: 'pat-seizure',
+    });
+    expect(data.alertId).toMatch(/^seizure-pat-seizure-\d+$/);
+    expect(raised[0]!.id).toBe(`${data.alertId}.raised`);
+    expect(data.raisedAt).toBe(new Date(T0 + 60_000).toISOString());
+    expect(Array.isArray(data.evidence.windows)).toBe(true);
+
+    const stored = await listAlerts(db, { patientId: 'pat-seizure', limit: 100 });
+    expect(stored.items.filter((a) => a.kind === 'seizure')).toHaveLength(1);
+  });
+
+  it('the episode ends after enough negative windows: one alert.cleared by seizure-detector', async () => {
+    const sz = chunkEvents(load('setE/S046.txt'), 'pat-end', T0, 'e-sz');
+    const normal = chunkEvents(load('setA/Z004.txt'), 'pat-end', T0 + 30_000, 'e-n');
+    const out: VigilEvent[] = [];
+    for (const ev of [...sz, ...normal]) out.push(...(await deliver(ev)));
+    const raised = out.filter((e) => e.type === EVENT_TYPES.alertRaised);
+    const cleared = out.filter((e) => e.type === EVENT_TYPES.alertCleared);
+    expect(raised).toHaveLength(1);
+    expect(cleared).toHaveLength(1);
+    const c = alertClearedData.parse(cleared[0]!.data);
+    expect(c.alertId).toBe(alertRaisedData.parse(raised[0]!.data).alertId);
+    expect(c.by).toBe(FUNCTION_NAME);
+    expect((await getAlert(db, c.alertId))?.status).toBe('cleared');
+    const st = await readState<DetectorState>(db, FUNCTION_NAME, 'pat-end');
+    expect(st?.value.episode.episode).toBeNull();
+  });
+
+  it('normal EEG raises nothing; concurrent replicas on one patient keep one consistent state', async () => {
+    const normal = chunkEvents(load('setA/Z004.txt'), 'pat-normal', T0, 'n');
+    const replies = (await Promise.all(normal.map((ev) => seizureDetector.handle(ev, ctx)))).flat();
+    expect(replies.filter((e) => e.type === EVENT_TYPES.eegPrediction)).toHaveLength(3);
+    expect(replies.filter((e) => e.type === EVENT_TYPES.alertRaised)).toHaveLength(0);
+
+    const sz = chunkEvents(load('setE/S046.txt'), 'pat-race', T0, 'r');
+    const raced = (await Promise.all([...sz, ...sz].map((ev) => seizureDetector.handle(ev, ctx)))).flat();
+    const ids = new Set(raced.filter((e) => e.type === EVENT_TYPES.alertRaised).map((e) => e.id));
+    expect(ids.size).toBe(1);
+    const st = await readState<DetectorState>(db, FUNCTION_NAME, 'pat-race');
+    expect(st?.value.episode.lastWindowStartMs).toBe(T0 + 20_000 + 2_000);
+    expect(seizureAlertId('p', 5)).toBe('seizure-p-5');
+  });
+
+  it('rejects a chunk that breaks the contract (so the broker dead-letters it) and ignores other types', async () => {
+    const [ev] = chunkEvents(load('setA/Z004.txt'), 'pat-bad', T0, 'bad');
+    await expect(
+      seizureDetector.handle({ ...ev!, data: { ...(ev!.data as object), unit: 'mV' } }, ctx),
+    ).rejects.toThrow(/unit/);
+    expect(await seizureDetector.handle({ ...ev!, type: EVENT_TYPES.heartRateSample }, ctx)).toEqual([]);
+  });
+});

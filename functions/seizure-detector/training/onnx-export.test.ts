@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
+import protobuf from 'protobufjs';
+import { describe, expect, it } from 'vitest';
+import { BONN_SAMPLE_RATE_HZ, parseBonnText } from '../../../recordings/bonn.ts';
+import { loadSeizureModel } from '../model.ts';
+import { chunkFeatures, FEATURE_COUNT, recordingChunks } from '../preprocess.ts';
+import { type Dataset, type MlpParams, predict, trainMlp } from './mlp.ts';
+import { exportOnnx, INPUT_NAME, OUTPUT_NAME } from './onnx-export.ts';
+import { mulberry32 } from './rng.ts';
+
+async function runOnnx(bytes: Uint8Array, x: Float32Array, rows: number, dim: number): Promise<Float32Array> {
+  const session = await ort.InferenceSession.create(bytes);
+  const out = await session.run({ [INPUT_NAME]: new ort.Tensor('float32', x, [rows, dim]) });
+  return out[OUTPUT_NAME]!.data as Float32Array;
+}
+
+/** Reads the MLP back out of ONNX bytes (initializers by name), to compare the graph with predict(). */
+function importOnnx(bytes: Uint8Array): MlpParams {
+  const root = protobuf.loadSync(fileURLToPath(new URL('./onnx.proto', import.meta.url)));
+  const model = root
+    .lookupType('onnx.ModelProto')
+    .toObject(root.lookupType('onnx.ModelProto').decode(bytes), {
+      longs: Number,
+    }) as { graph: { initializer: Array<{ name: string; dims: number[]; floatData: number[] }> } };
+  const t = new Map(model.graph.initializer.map((i) => [i.name, i]));
+  const layers: MlpParams['layers'] = [];
+  for (let i = 0; t.has(`dense${i}_weight`); i++) {
+    const w = t.get(`dense${i}_weight`)!;
+    layers.push({
+      outDim: w.dims[0]!,
+      inDim: w.dims[1]!,
+      weight: Float64Array.from(w.floatData),
+      bias: Float64Array.from(t.get(`dense${i}_bias`)!.floatData),
+    });
+  }
+  return {
+    inputMean: Float64Array.from(t.get('input_mean')!.floatData),
+    inputScale: Float64Array.from(t.get('input_scale')!.floatData),
+    layers,
+  };
+}
+
+function synthetic(n: number, dim: number, seed: number): Dataset {
+  const rng = mulberry32(seed);
+  const x = new Float32Array(n * dim);
+  const y = new Uint8Array(n);
+  for (let r = 0; r < n; r++) {
+    let s = 0;
+    for (let j = 0; j < dim; j++) {
+      const v = (rng() - 0.5) * 10 + j;
+      x[r * dim + j] = v;
+      s += (j % 2 ? 1 : -1) * (v - j);
+    }
+    y[r] = s > 0 ? 1 : 0;
+  }
+  return { x, y, n, dim };
+}
+
+describe('ONNX export', () => {
+  it('the exported graph reproduces the TypeScript forward pass (1e-5) and is deterministic per seed', async () => {
+    const opts = {
+      hidden: [8, 4],
+      seed: 7,
+      learningRate: 0.01,
+      l2: 1e-4,
+      inputDropout: 0,
+      batchSize: 16,
+      maxEpochs: 15,
+      patience: 5,
+    };
+    const train = synthetic(400, 6, 1);
+    const val = synthetic(100, 6, 2);
+    const a = trainMlp(train, val, opts);
+    const b = trainMlp(train, val, opts);
+    expect(b.history).toEqual(a.history);
+    const bytes = exportOnnx(a.params, { modelVersion: 'test', docString: 'test', metadata: {} });
+    const onnx = await runOnnx(bytes, val.x, val.n, val.dim);
+    const ts = predict(a.params, val.x, val.n);
+    expect(onnx.length).toBe(val.n);
+    for (let i = 0; i < val.n; i++) expect(Math.abs(onnx[i]! - ts[i]!)).toBeLessThan(1e-5);
+    // and the model learned something: better than chance on held-out rows
+    let correct = 0;
+    for (let i = 0; i < val.n; i++) correct += (ts[i]! >= 0.5 ? 1 : 0) === val.y[i] ? 1 : 0;
+    expect(correct / val.n).toBeGreaterThan(0.8);
+  });
+
+  it('the committed model runs on real features and equals the forward pass of its own weights', async () => {
+    const model = await loadSeizureModel();
+    const bytes = readFileSync(fileURLToPath(new URL('../../../models/seizure/model.onnx', import.meta.url)));
+    const fixture = fileURLToPath(new URL('../../../data/demo/eeg/bonn/setE/S046.txt', import.meta.url));
+    const samples = parseBonnText(readFileSync(fixture, 'latin1'), fixture);
+    const [first] = recordingChunks(samples, BONN_SAMPLE_RATE_HZ);
+    const f = chunkFeatures([first!], BONN_SAMPLE_RATE_HZ);
+    const served = await model.run(f.features, f.nWindows);
+    const ts = predict(importOnnx(bytes), f.features, f.nWindows);
+    expect(f.features.length).toBe(f.nWindows * FEATURE_COUNT);
+    for (let i = 0; i < f.nWindows; i++) expect(Math.abs(served[i]! - ts[i]!)).toBeLessThan(1e-5);
+  });
+});
