@@ -1,0 +1,134 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as ff from '@google-cloud/functions-framework';
+import { getTestServer } from '@google-cloud/functions-framework/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventSink } from '../eventing/sink.ts';
+import { createMetrics } from '../observability/metrics.ts';
+import type { Db } from '../storage/db.ts';
+import { testBackends } from '../storage/testing.ts';
+import { httpHandler } from './http-adapter.ts';
+import { recorder } from './recorder/index.ts';
+import type { VigilEvent, VigilFunction } from './types.ts';
+
+const sqlite = testBackends.find((b) => b.name === 'sqlite')!;
+
+describe('functions-framework HTTP adapter', () => {
+  let db: Db;
+  let base: string;
+  let server: Server;
+  const forwarded: VigilEvent[] = [];
+  const sink: EventSink = {
+    accept: async (events) => {
+      forwarded.push(...events);
+      return { accepted: events.length, duplicates: 0 };
+    },
+  };
+  const echo: VigilFunction = {
+    name: 'echo',
+    async handle(e) {
+      if ((e.data as { fail?: boolean })?.fail) throw new Error('boom');
+      const reply = (n: number): VigilEvent => ({
+        specversion: '1.0',
+        id: `${e.id}.r${n}`,
+        source: '/functions/echo',
+        type: 'test.reply',
+        subject: e.subject,
+        datacontenttype: 'application/json',
+        data: { n },
+      });
+      return (e.data as { replies: number }).replies === 2 ? [reply(1), reply(2)] : [];
+    },
+  };
+
+  beforeAll(async () => {
+    db = await sqlite.open();
+    ff.http('echo', httpHandler(echo, { db: async () => db, sink, metrics: createMetrics('echo') }));
+    ff.http(
+      'recorder-test',
+      httpHandler(recorder, { db: async () => db, sink, metrics: createMetrics('recorder') }),
+    );
+    server = getTestServer('echo');
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((r) => server.close(r));
+    await db.close();
+  });
+
+  const binary = (id: string, data: unknown) =>
+    fetch(base, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'ce-specversion': '1.0',
+        'ce-id': id,
+        'ce-source': '/devices/d1',
+        'ce-type': 'test.in',
+        'ce-subject': 'p1',
+      },
+      body: JSON.stringify(data),
+    });
+
+  it('answers the first reply as a binary-mode CloudEvent and forwards the rest to K_SINK', async () => {
+    const res = await binary('a1', { replies: 2 });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('ce-id')).toBe('a1.r1');
+    expect(res.headers.get('ce-type')).toBe('test.reply');
+    expect(await res.json()).toEqual({ n: 1 });
+    expect(forwarded.map((e) => e.id)).toEqual(['a1.r2']);
+  });
+
+  it('answers 204 when there is nothing to reply', async () => {
+    const res = await binary('a2', { replies: 0 });
+    expect(res.status).toBe(204);
+  });
+
+  it('answers 400 for an invalid CloudEvent and 500 (retry) when the function throws', async () => {
+    const bad = await fetch(base, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'ce-specversion': '1.0',
+        'ce-id': 'x',
+        'ce-type': 'test.in',
+      },
+      body: '{}',
+    });
+    expect(bad.status).toBe(400);
+    const fail = await binary('a3', { fail: true });
+    expect(fail.status).toBe(500);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/vigil_requests_total\{[^}]*outcome="500"[^}]*\} 1/);
+  });
+
+  it('serves the recorder, including the dead-letter path', async () => {
+    const rec = getTestServer('recorder-test');
+    await new Promise<void>((r) => rec.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(rec.address() as AddressInfo).port}`;
+    const res = await fetch(`${url}/dead-letter`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/cloudevents+json',
+      },
+      body: JSON.stringify({
+        specversion: '1.0',
+        id: 'dl-1',
+        source: '/devices/d1',
+        type: 'org.vigil.heartrate.sample',
+        knativeerrorcode: '500',
+        knativeerrordest: 'http://heart-rate-monitor.vigil.svc.cluster.local',
+        data: { any: 'thing' },
+      }),
+    });
+    expect(res.status).toBe(204);
+    const row = await db.get<{ reason: string; subscriber: string }>(
+      'SELECT reason, subscriber FROM dead_letters WHERE id = ?',
+      ['dl-1'],
+    );
+    expect(row?.subscriber).toBe('http://heart-rate-monitor.vigil.svc.cluster.local');
+    expect(row?.reason).toMatch(/^500/);
+    await new Promise((r) => rec.close(r));
+  });
+});
