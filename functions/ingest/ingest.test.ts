@@ -123,7 +123,7 @@ describe.each(['sqlite', 'mysql'] as const)('ingest gateway on %s', (backend) =>
       [1.25, -2.5, 3],
       [4, 5.5, -6.75],
     ];
-    const res = await post(encodeBinaryEeg(samples), {
+    const res = await post(new Uint8Array(encodeBinaryEeg(samples)), {
       'content-type': 'application/octet-stream',
       'ce-specversion': '1.0',
       'ce-id': id,
@@ -318,7 +318,7 @@ describe.each(['sqlite', 'mysql'] as const)('ingest gateway on %s', (backend) =>
     const unknownType = await structured({ ...hrEvent(deviceId), type: 'org.vigil.alert.raised' });
     expect(unknownType.status).toBe(422);
     expect((await unknownType.json()).errors[0].pointer).toBe('/type');
-    const nan = await post(encodeBinaryEeg([[1, Number.NaN]]), {
+    const nan = await post(new Uint8Array(encodeBinaryEeg([[1, Number.NaN]])), {
       'content-type': 'application/octet-stream',
       'ce-specversion': '1.0',
       'ce-id': nextId(),
