@@ -145,23 +145,24 @@ export class EventPoller {
   }
 
   #schedule(delay: number): void {
-    if (this.#stopped || this.#timer || this.#running || this.#subs.size === 0) return;
-    this.#timer = setTimeout(() => {
+    // `#timer` stays set while a poll runs, so a subscribe() during a poll cannot start a second loop.
+    if (this.#stopped || this.#timer || this.#subs.size === 0) return;
+    this.#timer = setTimeout(async () => {
+      let full = false;
+      const run = this.pollOnce().then(
+        (f) => {
+          full = f;
+        },
+        () => {
+          this.errors++;
+        },
+      );
+      this.#running = run;
+      await run;
+      this.#running = undefined;
       this.#timer = undefined;
-      this.#running = this.#tick().finally(() => {
-        this.#running = undefined;
-      });
+      this.#schedule(full ? 0 : this.#intervalMs);
     }, delay);
-  }
-
-  async #tick(): Promise<void> {
-    let full = false;
-    try {
-      full = await this.pollOnce();
-    } catch {
-      this.errors++;
-    }
-    this.#schedule(full ? 0 : this.#intervalMs);
   }
 
   /** One poll: new rows above maxSeen plus late rows in known holes. Returns true when the batch was full. */

@@ -87,8 +87,9 @@ export function streamRoutes(deps: DashboardDeps): Hono<AppEnv> {
             const messages = rows.map(summarise);
             const traces =
               patientId !== undefined ? await poller.traces(messages) : new Map<number, string>();
-            for (const m of messages) replayed.add(m.seq);
             push(messages, traces);
+            // Live messages held during the replay may repeat what storage just returned.
+            for (const m of messages) replayed.add(m.seq);
           }
           replaying = false;
           for (const h of held.splice(0)) push(h.messages, h.traces);
