@@ -1,0 +1,142 @@
+// `vigil bench` (npm run bench): runs the benchmarks under perf/ one after another and prints a
+// summary of every threshold. Each bench starts its own target process (runtime, sink, baseline), so
+// the load generator never shares an event loop with what it measures. Loopback only.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { benchCompare } from '../../perf/bench-compare.ts';
+import { benchScenario } from '../../perf/bench-ingest.ts';
+import { benchSimulator } from '../../perf/bench-simulator.ts';
+import { type BenchReport, machine, printReport, round } from '../../perf/report.ts';
+import type { Backend } from '../../perf/runtime-process.ts';
+import { SCENARIOS } from '../../perf/scenarios/index.ts';
+
+const PERF = path.resolve(import.meta.dirname, '../../perf');
+/** Benches other engineers own; run as scripts when present (exit code 0 = their thresholds passed). */
+const EXTERNAL = { detector: 'bench-detector.ts', dashboard: 'bench-dashboard.ts' } as const;
+const BENCHES = ['simulator', 'ingest', 'compare', 'detector', 'dashboard'] as const;
+type BenchName = (typeof BENCHES)[number];
+
+const USAGE = `Usage: vigil bench [NAME...] [options]
+
+Benchmarks (default: all, in this order): ${BENCHES.join(', ')}
+  simulator  the simulator against a trivial sink (bar: >= 5,000 events/s)
+  ingest     perf/scenarios/*: ingest -> stored throughput, ack latency, runtime RSS
+  compare    Vigil vs the synchronous baseline, stored EEG chunks/s on MariaDB (bar: >= 20x)
+  detector   perf/bench-detector.ts, when present
+  dashboard  perf/bench-dashboard.ts, when present
+
+Options:
+  --scenario NAME    ingest scenario(s) to run (default all: ${SCENARIOS.map((s) => s.name).join(', ')})
+  --backend B        ingest storage: sqlite (default) or mysql (a throw-away MariaDB database)
+  --duration S       override every load's duration in seconds
+  --help
+
+Exit code 0 when every threshold passed, 1 when one failed, 2 on bad flags.`;
+
+function runScript(file: string): Promise<number> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', file], { stdio: 'inherit' });
+    p.on('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+export async function run(args: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        scenario: { type: 'string', multiple: true },
+        backend: { type: 'string' },
+        duration: { type: 'string' },
+        help: { type: 'boolean' },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`vigil bench: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const v = parsed.values as { scenario?: string[]; backend?: string; duration?: string; help?: boolean };
+  if (v.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const names = (parsed.positionals.length ? parsed.positionals : [...BENCHES]) as BenchName[];
+  const unknown = names.filter((n) => !BENCHES.includes(n));
+  if (unknown.length) {
+    process.stderr.write(
+      `vigil bench: unknown benchmark ${unknown.join(', ')} (known: ${BENCHES.join(', ')})\n`,
+    );
+    return 2;
+  }
+  const backend = (v.backend ?? 'sqlite') as Backend;
+  if (backend !== 'sqlite' && backend !== 'mysql') {
+    process.stderr.write(
+      `vigil bench: --backend: expected sqlite or mysql, got ${JSON.stringify(v.backend)}\n`,
+    );
+    return 2;
+  }
+  const duration = v.duration === undefined ? undefined : Number(v.duration);
+  if (duration !== undefined && !(duration > 0)) {
+    process.stderr.write(
+      `vigil bench: --duration: expected seconds > 0, got ${JSON.stringify(v.duration)}\n`,
+    );
+    return 2;
+  }
+  const scenarios = (v.scenario ?? SCENARIOS.map((s) => s.name)).map((n) => {
+    const s = SCENARIOS.find((x) => x.name === n);
+    if (!s) throw new Error(`--scenario: unknown ${n}`);
+    return duration ? { ...s, durationS: duration } : s;
+  });
+
+  process.stdout.write(`vigil bench — ${new Date().toISOString()} — ${machine()}\n`);
+  const reports: BenchReport[] = [];
+  const external: Array<{ name: string; code: number | 'absent' }> = [];
+  const record = (r: BenchReport): void => {
+    printReport(r);
+    reports.push(r);
+  };
+  for (const name of names) {
+    try {
+      if (name === 'simulator') (await benchSimulator(duration ?? 10)).forEach(record);
+      else if (name === 'ingest') for (const s of scenarios) record(await benchScenario(backend, s));
+      else if (name === 'compare') record(await benchCompare(duration ?? 10));
+      else {
+        const file = path.join(PERF, EXTERNAL[name]);
+        if (!existsSync(file)) {
+          process.stdout.write(`== ${name}: skipped, ${path.relative(process.cwd(), file)} is not there\n`);
+          external.push({ name, code: 'absent' });
+          continue;
+        }
+        process.stdout.write(`== ${name}: ${path.relative(process.cwd(), file)}\n`);
+        external.push({ name, code: await runScript(file) });
+      }
+    } catch (err) {
+      process.stdout.write(`== ${name}: FAILED to run: ${(err as Error).message}\n`);
+      reports.push({
+        bench: name,
+        figures: {},
+        thresholds: [{ metric: 'ran', expression: 'value==1', actual: 0, ok: false }],
+      });
+    }
+  }
+
+  const lines = ['', 'Summary'];
+  for (const r of reports)
+    for (const t of r.thresholds)
+      lines.push(
+        `  ${t.ok ? 'PASS' : 'FAIL'}  ${r.bench.split(':')[0]} ${t.metric} ${t.expression} (measured ${round(t.actual)})`,
+      );
+  for (const e of external)
+    lines.push(
+      `  ${e.code === 0 ? 'PASS' : e.code === 'absent' ? 'SKIP' : 'FAIL'}  ${e.name} (exit ${e.code})`,
+    );
+  process.stdout.write(`${lines.join('\n')}\n`);
+  const failed =
+    reports.some((r) => r.thresholds.some((t) => !t.ok)) ||
+    external.some((e) => e.code !== 0 && e.code !== 'absent');
+  return failed ? 1 : 0;
+}

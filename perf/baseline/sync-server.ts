@@ -1,0 +1,91 @@
+// The baseline for the side-by-side comparison: a plain synchronous design of the kind the prototype
+// used (Flask-style), written honestly in Node so the only difference is the design:
+// - node:http server; requests are handled strictly one at a time (a queue), as one Flask worker does;
+// - per request: read the body, JSON.parse it, check the chunk fields, run the same seizure model
+//   inline (detectChunk, awaited before going on), then ONE INSERT of the whole chunk (samples as
+//   JSON text) over ONE MySQL connection with autocommit, and only then answer 201;
+// - no authentication, no CloudEvents validation, no broker, no batching, no episode state.
+// Run as its own process; env BASELINE_MYSQL_URL. Sends {type:'ready', url} over IPC (or prints it).
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import mysql from 'mysql2/promise';
+import { detectChunk } from '../../functions/seizure-detector/detect.ts';
+import { loadSeizureModel } from '../../functions/seizure-detector/model.ts';
+
+interface Chunk {
+  patientId: string;
+  deviceId: string;
+  startTime: string;
+  sampleRateHz: number;
+  channels: string[];
+  samples: number[][];
+}
+
+const conn = await mysql.createConnection(process.env.BASELINE_MYSQL_URL!);
+await conn.query(`CREATE TABLE IF NOT EXISTS baseline_eeg_chunks (
+  id BIGINT AUTO_INCREMENT PRIMARY KEY, event_id VARCHAR(255), patient_id VARCHAR(64), device_id VARCHAR(64),
+  start_time VARCHAR(40), sample_rate_hz DOUBLE, channels TEXT, samples LONGTEXT, probability DOUBLE)`);
+const model = await loadSeizureModel();
+
+async function handle(req: http.IncomingMessage, body: string): Promise<[number, string]> {
+  let chunk: Chunk;
+  try {
+    chunk = JSON.parse(body) as Chunk;
+  } catch {
+    return [400, '{"error":"invalid JSON"}'];
+  }
+  if (
+    !Array.isArray(chunk.samples) ||
+    !Array.isArray(chunk.channels) ||
+    typeof chunk.sampleRateHz !== 'number'
+  )
+    return [400, '{"error":"missing fields"}'];
+  const detection = await detectChunk(model, chunk.samples, chunk.sampleRateHz);
+  await conn.execute(
+    'INSERT INTO baseline_eeg_chunks (event_id, patient_id, device_id, start_time, sample_rate_hz, channels, samples, probability) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    [
+      String(req.headers['ce-id'] ?? ''),
+      chunk.patientId,
+      chunk.deviceId,
+      chunk.startTime,
+      chunk.sampleRateHz,
+      chunk.channels.join(','),
+      JSON.stringify(chunk.samples),
+      detection.chunkProbability,
+    ],
+  );
+  return [201, JSON.stringify({ probability: detection.chunkProbability })];
+}
+
+// One request at a time, like a single synchronous worker.
+let queue: Promise<void> = Promise.resolve();
+const server = http.createServer((req, res) => {
+  const parts: Buffer[] = [];
+  req.on('data', (c: Buffer) => parts.push(c));
+  req.on('end', () => {
+    queue = queue.then(async () => {
+      const [status, out] = await handle(req, Buffer.concat(parts).toString('utf8')).catch(
+        (err: Error): [number, string] => [500, JSON.stringify({ error: err.message })],
+      );
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(out);
+    });
+  });
+});
+server.keepAliveTimeout = 60_000;
+server.listen(0, '127.0.0.1', () => {
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  if (process.send) process.send({ type: 'ready', url });
+  else process.stdout.write(`${url}\n`);
+});
+process.on('message', async (m: { cmd: string }) => {
+  if (m.cmd === 'counts') {
+    const [rows] = await conn.query('SELECT COUNT(*) AS n FROM baseline_eeg_chunks');
+    process.send!({ type: 'counts', eegChunks: Number((rows as Array<{ n: number }>)[0]!.n) });
+  } else if (m.cmd === 'stop') {
+    server.close();
+    await conn.end();
+    process.send!({ type: 'stopped' }, () => process.exit(0));
+  }
+});
+process.on('disconnect', () => process.exit(0));

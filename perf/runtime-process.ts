@@ -1,0 +1,59 @@
+// Starts the embedded runtime in a child process on fresh storage (a temp SQLite dir, or a throw-away
+// MariaDB database) and removes that storage again on stop.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createMysqlTestDatabase, dropMysqlTestDatabase } from '../storage/testing.ts';
+import { type Child, startChild } from './child.ts';
+import type { ChildCounts, ChildReady } from './runtime-child.ts';
+
+export type Backend = 'sqlite' | 'mysql';
+
+export interface RuntimeProcess {
+  child: Child<ChildReady>;
+  url: string;
+  devices: ChildReady['devices'];
+  counts(): Promise<ChildCounts>;
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startRuntimeProcess(backend: Backend, devices = 1): Promise<RuntimeProcess> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'vigil-bench-'));
+  const databaseUrl = backend === 'mysql' ? await createMysqlTestDatabase() : '';
+  const child = await startChild<ChildReady>(path.join(import.meta.dirname, 'runtime-child.ts'), {
+    BENCH_DATA_DIR: dataDir,
+    BENCH_DATABASE_URL: databaseUrl,
+    BENCH_DEVICES: String(devices),
+  });
+  return {
+    child,
+    url: child.ready.ingestUrl,
+    devices: child.ready.devices,
+    counts: () => child.ask<ChildCounts>('counts', 'counts'),
+    idle: async () => {
+      await child.ask('idle', 'idle');
+    },
+    stop: async () => {
+      await child.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+      if (databaseUrl) await dropMysqlTestDatabase(databaseUrl);
+    },
+  };
+}
+
+/** Samples a process's RSS every `everyMs` until stopped; returns the peak in bytes. */
+export function rssSampler(read: () => number, everyMs = 200): { stop(): number } {
+  let peak = read();
+  const t = setInterval(() => {
+    try {
+      peak = Math.max(peak, read());
+    } catch {}
+  }, everyMs);
+  return {
+    stop: () => {
+      clearInterval(t);
+      return peak;
+    },
+  };
+}
