@@ -40,7 +40,9 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    const mod = (await import(cmd.file)) as { run(args: string[]): Promise<number> };
+    // Sources run as .ts (tsx); the container runs the compiled .js next to this file.
+    const file = import.meta.url.endsWith('.ts') ? cmd.file : cmd.file.replace(/\.ts$/, '.js');
+    const mod = (await import(file)) as { run(args: string[]): Promise<number> };
     return await mod.run(rest);
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -57,3 +59,7 @@ export async function main(argv: string[]): Promise<number> {
 
 /** Thrown by commands for bad flags: printed without a stack, exit code 2. */
 export class UsageError extends Error {}
+
+// `node dist/cli/main.js <command>` in the container (the migrate Job); bin/vigil.js calls main() itself.
+if (process.argv[1] && /cli[\\/]main\.(js|ts)$/.test(process.argv[1]))
+  process.exitCode = await main(process.argv.slice(2));
