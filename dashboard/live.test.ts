@@ -139,7 +139,7 @@ describe.each(testBackends)('live feed on $name', (backend) => {
       expect(app.poller.errors).toBe(0);
     } finally {
       app.poller.stop();
-      server.closeAllConnections();
+      (server as import('node:http').Server).closeAllConnections();
       await new Promise((r) => server.close(r));
     }
   });

@@ -39,6 +39,8 @@ export async function readPlan(): Promise<{ plan: CapacityPlan } | { error: stri
   }
 }
 
+/** Four significant digits: plan inputs can be long fractions such as 1/60. */
+const sig = (x: number) => Number(x.toPrecision(4)).toString();
 const fmt = (x: number, digits = 3) =>
   Math.abs(x) < 1e-3 && x !== 0 ? x.toExponential(2) : x.toFixed(digits);
 
@@ -65,7 +67,7 @@ export function capacityBody(mMax: number, aMax: number, planResult: Awaited<Ret
   <div class="scroll"><table class="plan"><thead><tr><th scope="col">Function</th><th scope="col">λ <span class="unit">(events/s)</span></th><th scope="col">T<sub>s</sub> <span class="unit">(s)</span></th><th scope="col">A <span class="unit">(Erl)</span></th><th scope="col">Target P<sub>B</sub></th><th scope="col">m <span class="unit">(slots)</span></th><th scope="col">P<sub>B</sub> at m</th><th scope="col">C</th><th scope="col">min / max scale <span class="unit">(pods)</span></th><th scope="col">Basis</th></tr></thead>
   <tbody>${Object.entries(fns).map(
     ([fn, e]) =>
-      html`<tr><th scope="row">${fn}</th><td>${e.arrivalRate}</td><td>${e.serviceTime}</td><td>${fmt(e.offeredTraffic)}</td><td>${e.targetBlocking}</td><td>${e.servers}</td><td>${fmt(e.blocking, 4)}</td><td>${e.containerConcurrency}</td><td>${e.minScale} / ${e.maxScale}</td><td class="small">${e.basis}</td></tr>`,
+      html`<tr><th scope="row">${fn}</th><td>${sig(e.arrivalRate)}</td><td>${sig(e.serviceTime)}</td><td>${fmt(e.offeredTraffic)}</td><td>${e.targetBlocking}</td><td>${e.servers}</td><td>${fmt(e.blocking, 4)}</td><td>${e.containerConcurrency}</td><td>${e.minScale} / ${e.maxScale}</td><td class="small">${e.basis}</td></tr>`,
   )}</tbody></table></div>`,
   )}`
   }

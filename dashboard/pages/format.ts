@@ -2,7 +2,7 @@
 // browser rewrites into local time with its zone, units next to every number.
 import { html } from 'hono/html';
 
-export const SEVERITY_ICON: Record<string, string> = { critical: '⛔', major: '▲', minor: '●', warning: '⚠' };
+export const SEVERITY_ICON: Record<string, string> = { critical: '✖', major: '▲', minor: '●', warning: '⚠' };
 
 export function severityBadge(severity: string) {
   return html`<span class="sev sev-${severity}"><span aria-hidden="true">${SEVERITY_ICON[severity] ?? '•'}</span> ${
@@ -11,7 +11,7 @@ export function severityBadge(severity: string) {
 }
 
 export function statusBadge(status: string) {
-  const icon = status === 'raised' ? '🔔' : status === 'acknowledged' ? '✓' : '✔';
+  const icon = status === 'raised' ? '◉' : status === 'acknowledged' ? '✓' : '✔';
   return html`<span class="status status-${status}"><span aria-hidden="true">${icon}</span> ${status}</span>`;
 }
 

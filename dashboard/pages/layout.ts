@@ -55,7 +55,7 @@ ${opts.script ? html`<script type="module" src="/static/${opts.script}"></script
           (n) =>
             html`<a href="${n.href}"${opts.active === n.href ? raw(' aria-current="page"') : ''}>${n.label}</a>`,
         )}</nav>
-  <div class="who"><span id="live-status" class="live-status" role="status">○ connecting…</span>
+  <div class="who"><span id="live-status" class="live-status" role="status"></span>
   <span>${u.username} (${u.role})</span>
   <form method="post" action="/logout"><input type="hidden" name="_csrf" value="${opts.csrfToken ?? ''}"><button type="submit">Sign out</button></form></div>`
       : ''

@@ -12,7 +12,7 @@ export function patientBody(p: WardPatient) {
     <div class="small muted" id="cur-bpm-time">${p.heartRate ? timeEl(p.heartRate.time) : 'no heart-rate data yet'}</div></div>
   <div><div class="label">Seizure detection</div><span id="cur-eeg">${
     p.prediction
-      ? html`${p.prediction.label === 'seizure' ? '⚡ Seizure' : '✓ No seizure'} <span class="small">p = ${p.prediction.probability.toFixed(2)}</span>`
+      ? html`${p.prediction.label === 'seizure' ? '⚠ Seizure' : '✓ No seizure'} <span class="small">p = ${p.prediction.probability.toFixed(2)}</span>`
       : html`<span class="muted">no prediction yet</span>`
   }</span></div>
   <div><div class="label">Open alerts</div><ul class="plain" id="open-alerts">${

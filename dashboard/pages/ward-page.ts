@@ -22,7 +22,7 @@ ${patients.map(
   <td class="eeg" data-field="eeg">${
     p.prediction
       ? html`<span class="${p.prediction.label === 'seizure' ? 'flag-bad' : 'flag-ok'}">${
-          p.prediction.label === 'seizure' ? '⚡ Seizure' : '✓ No seizure'
+          p.prediction.label === 'seizure' ? '⚠ Seizure' : '✓ No seizure'
         }</span> <span class="small">p = ${p.prediction.probability.toFixed(2)}</span><div class="small muted">${timeEl(p.prediction.windowStart)}</div>`
       : html`<span class="muted">${p.lastEegAt ? 'EEG received, no prediction yet' : 'no EEG data yet'}</span>`
   }</td>

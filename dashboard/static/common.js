@@ -56,13 +56,13 @@ export function csrfToken() {
   return document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
 }
 
-export const SEVERITY_ICON = { critical: '⛔', major: '▲', minor: '●', warning: '⚠' };
+export const SEVERITY_ICON = { critical: '✖', major: '▲', minor: '●', warning: '⚠' };
 export function severityHtml(sev) {
   const s = escapeHtml(sev);
   return `<span class="sev sev-${s}"><span aria-hidden="true">${SEVERITY_ICON[sev] ?? '•'}</span> ${s.charAt(0).toUpperCase() + s.slice(1)}</span>`;
 }
 export function statusHtml(status) {
-  const icon = status === 'raised' ? '🔔' : status === 'acknowledged' ? '✓' : '✔';
+  const icon = status === 'raised' ? '◉' : status === 'acknowledged' ? '✓' : '✔';
   return `<span class="status status-${escapeHtml(status)}"><span aria-hidden="true">${icon}</span> ${escapeHtml(status)}</span>`;
 }
 

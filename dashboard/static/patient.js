@@ -26,6 +26,8 @@ watchDeviceLiveness();
 
 const state = {
   live: true,
+  range: null, // [from, to] in history mode
+  range: null, // [from, to] in history mode
   hr: [], // {x, y}
   prob: [],
   alerts: [], // {x, y, alert}
@@ -54,7 +56,7 @@ const hrChart = new Chart(document.getElementById('hr-chart'), {
     datasets: [
       {
         label: 'Heart rate (bpm)',
-        data: state.hr,
+        data: [],
         borderColor: '#1d4ed8',
         pointRadius: 1.5,
         borderWidth: 1.5,
@@ -77,7 +79,7 @@ const hrChart = new Chart(document.getElementById('hr-chart'), {
       },
       {
         label: 'Alerts (▲)',
-        data: state.alerts,
+        data: [],
         type: 'scatter',
         pointStyle: 'triangle',
         pointRadius: 8,
@@ -109,7 +111,7 @@ const probChart = new Chart(document.getElementById('prob-chart'), {
     datasets: [
       {
         label: 'Seizure probability',
-        data: state.prob,
+        data: [],
         borderColor: '#7c3aed',
         pointRadius: 1.5,
         borderWidth: 1.5,
@@ -216,10 +218,17 @@ function redraw() {
   requestAnimationFrame(() => {
     pending = false;
     trimLive();
-    const xs = state.hr.map((p) => p.x);
-    const [lo, hi] = xs.length
-      ? [Math.min(...xs), Math.max(...xs)]
-      : [Date.now() - LIVE_WINDOW_MS, Date.now()];
+    // 20 s of headroom on the right so the newest point is not drawn on the border.
+    const [lo, hi] = state.live ? [Date.now() - LIVE_WINDOW_MS, Date.now() + 20_000] : state.range;
+    for (const ch of [hrChart, probChart]) {
+      ch.options.scales.x.min = lo;
+      ch.options.scales.x.max = hi;
+    }
+    let newest = 0;
+    for (const arr of state.eeg.values()) if (arr.length) newest = Math.max(newest, arr[arr.length - 1].x);
+    if (newest === 0) newest = state.live ? Date.now() : hi;
+    eegChart.options.scales.x.min = newest - EEG_WINDOW_MS;
+    eegChart.options.scales.x.max = newest;
     hrChart.data.datasets[1].data =
       state.limits?.high != null
         ? [
@@ -234,14 +243,14 @@ function redraw() {
             { x: hi, y: state.limits.low },
           ]
         : [];
+    hrChart.data.datasets[0].data = state.hr.slice();
+    hrChart.data.datasets[3].data = state.alerts.slice();
     hrChart.update('none');
-    const px = state.prob.map((p) => p.x);
-    probChart.data.datasets[1].data = px.length
-      ? [
-          { x: Math.min(...px), y: 0.5 },
-          { x: Math.max(...px), y: 0.5 },
-        ]
-      : [];
+    probChart.data.datasets[1].data = [
+      { x: lo, y: 0.5 },
+      { x: hi, y: 0.5 },
+    ];
+    probChart.data.datasets[0].data = state.prob.slice();
     probChart.update('none');
     eegChart.data.datasets = selectedChannels().map((c, i) => ({
       label: c,
@@ -362,6 +371,7 @@ form.addEventListener('submit', (e) => {
     return;
   }
   state.live = false;
+  state.range = [from, to];
   loadRange(from, to);
 });
 document.getElementById('live-btn').addEventListener('click', () => {
@@ -420,7 +430,7 @@ connectStream({
     prediction: (ev) => {
       const seizure = ev.label === 'seizure';
       document.getElementById('cur-eeg').innerHTML =
-        `${seizure ? '⚡ Seizure' : '✓ No seizure'} <span class="small">p = ${Number(ev.chunkProbability).toFixed(2)}</span>`;
+        `${seizure ? '⚠ Seizure' : '✓ No seizure'} <span class="small">p = ${Number(ev.chunkProbability).toFixed(2)}</span>`;
       if (!state.live) return;
       state.prob.push({ x: Date.parse(ev.windowStart), y: ev.chunkProbability });
       redraw();

@@ -30,7 +30,7 @@ function onPrediction(ev) {
   if (!tr) return;
   const seizure = ev.label === 'seizure';
   tr.querySelector('[data-field="eeg"]').innerHTML =
-    `<span class="${seizure ? 'flag-bad' : 'flag-ok'}">${seizure ? '⚡ Seizure' : '✓ No seizure'}</span> ` +
+    `<span class="${seizure ? 'flag-bad' : 'flag-ok'}">${seizure ? '⚠ Seizure' : '✓ No seizure'}</span> ` +
     `<span class="small">p = ${Number(ev.chunkProbability).toFixed(2)}</span>` +
     `<div class="small muted">${timeHtml(Date.parse(ev.windowStart))}</div>`;
 }
