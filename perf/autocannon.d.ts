@@ -6,7 +6,10 @@ declare module 'autocannon' {
       path?: string;
       headers?: Record<string, string>;
       body?: string | Buffer;
-      setupRequest?: (req: { headers: Record<string, string> }, context: Record<string, unknown>) => unknown;
+      setupRequest?: (
+        req: { headers: Record<string, string>; body?: string | Buffer },
+        context: Record<string, unknown>,
+      ) => unknown;
     }
     interface Options {
       url: string;

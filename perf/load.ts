@@ -1,7 +1,7 @@
 // Runs one scenario's HTTP load with autocannon (in this process; the target runs in another) and
 // returns k6-named metrics. Every request gets a fresh `ce-id` so the runtime never drops it as a duplicate.
 import autocannon from 'autocannon';
-import { buildPayload, type Device, idSequence } from './payloads.ts';
+import { buildPayload, type Device, heartRateBody, idSequence } from './payloads.ts';
 import type { MetricValues, Scenario } from './scenario.ts';
 
 export interface LoadResult {
@@ -16,6 +16,8 @@ export async function runLoad(url: string, scenario: Scenario, device: Device): 
   const template = await buildPayload(scenario.payload, device, scenario.samplesPerEvent);
   const nextId = idSequence(scenario.name);
   const headers = { ...template.headers, authorization: `Bearer ${device.token}` };
+  const samplesPerEvent = scenario.samplesPerEvent ?? 100;
+  let hrEvent = 0;
   const result = await autocannon({
     url: url.replace(/\/$/, '') + template.path,
     method: 'POST',
@@ -27,8 +29,10 @@ export async function runLoad(url: string, scenario: Scenario, device: Device): 
         method: 'POST',
         headers,
         body: template.body as string,
-        setupRequest: (req: { headers: Record<string, string> }) => {
+        setupRequest: (req: { headers: Record<string, string>; body?: string | Buffer }) => {
           req.headers = { ...headers, 'ce-id': nextId() };
+          // Heart-rate samples are stored once per (patient, time): every event gets its own time range.
+          if (scenario.payload === 'heart-rate') req.body = heartRateBody(device, hrEvent++, samplesPerEvent);
           return req;
         },
       },

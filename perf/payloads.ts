@@ -36,6 +36,22 @@ export async function buildPayload(
   return eegChunkRequest(chunker, 5, dev, 'template', Date.now(), kind === 'eeg-binary' ? 'binary' : 'json');
 }
 
+const HR_BASE_MS = Date.now() - 30 * 86_400_000;
+
+/** Body of the n-th heart-rate event: `samples` 1-Hz samples right after the previous event's. */
+export function heartRateBody(dev: Device, n: number, samples: number): string {
+  const t0 = HR_BASE_MS + n * samples * 1000;
+  return JSON.stringify({
+    patientId: dev.patientId,
+    deviceId: dev.deviceId,
+    source: 'bench',
+    samples: Array.from({ length: samples }, (_, i) => ({
+      time: new Date(t0 + i * 1000).toISOString(),
+      bpm: 70 + (i % 10),
+    })),
+  });
+}
+
 /** Unique event ids for one benchmark run: `<prefix>-<n>`. */
 export function idSequence(label: string): () => string {
   const prefix = `${label}-${randomBytes(3).toString('hex')}`;

@@ -128,7 +128,7 @@ export async function run(args: string[]): Promise<number> {
   for (const r of reports)
     for (const t of r.thresholds)
       lines.push(
-        `  ${t.ok ? 'PASS' : 'FAIL'}  ${r.bench.split(':')[0]} ${t.metric} ${t.expression} (measured ${round(t.actual)})`,
+        `  ${t.ok ? 'PASS' : 'FAIL'}  ${r.bench.split(' — ')[0]} ${t.metric} ${t.expression} (measured ${round(t.actual)})`,
       );
   for (const e of external)
     lines.push(
