@@ -15,14 +15,15 @@ export function encodeEvent(ev: VigilEvent): Buffer {
     const cols = rows[0]!.length;
     const { samples: _omit, ...rest } = data as Record<string, unknown>;
     const header = Buffer.from(JSON.stringify({ ...ev, data: rest, __samples: [rows.length, cols] }));
-    const out = Buffer.allocUnsafe(8 + header.length + rows.length * cols * 4);
+    const f32 = new Float32Array(rows.length * cols);
+    rows.forEach((row, r) => {
+      f32.set(row, r * cols);
+    });
+    const out = Buffer.allocUnsafe(8 + header.length + f32.byteLength);
     out.writeUInt32LE(MAGIC_EEG, 0);
     out.writeUInt32LE(header.length, 4);
     header.copy(out, 8);
-    let off = 8 + header.length;
-    for (const row of rows) {
-      for (let i = 0; i < cols; i++, off += 4) out.writeFloatLE(row[i]!, off);
-    }
+    Buffer.from(f32.buffer, f32.byteOffset, f32.byteLength).copy(out, 8 + header.length);
     return out;
   }
   return Buffer.from(JSON.stringify(ev));
@@ -33,13 +34,11 @@ export function decodeEvent(buf: Buffer): VigilEvent {
     const len = buf.readUInt32LE(4);
     const head = JSON.parse(buf.toString('utf8', 8, 8 + len)) as VigilEvent & { __samples: [number, number] };
     const [rows, cols] = head.__samples;
-    let off = 8 + len;
+    // Copy into an aligned buffer: the payload may start at any byte offset.
+    const f32 = new Float32Array(rows * cols);
+    new Uint8Array(f32.buffer).set(buf.subarray(8 + len, 8 + len + rows * cols * 4));
     const samples: number[][] = [];
-    for (let r = 0; r < rows; r++) {
-      const row = new Array<number>(cols);
-      for (let i = 0; i < cols; i++, off += 4) row[i] = buf.readFloatLE(off);
-      samples.push(row);
-    }
+    for (let r = 0; r < rows; r++) samples.push(Array.from(f32.subarray(r * cols, (r + 1) * cols)));
     const { __samples: _s, ...ev } = head;
     return { ...ev, data: { ...(ev.data as object), samples } };
   }
