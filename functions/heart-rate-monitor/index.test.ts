@@ -33,11 +33,11 @@ function hrEvent(patientId: string, id: string, fromSecond: number, bpms: number
 }
 const repeat = (bpm: number, n: number) => new Array<number>(n).fill(bpm);
 
-describe('heart-rate-monitor function', () => {
+describe.each(testBackends)('heart-rate-monitor function on $name', (backend) => {
   let db: Db;
   let ctx: FunctionContext;
   beforeAll(async () => {
-    db = await testBackends[0]!.open();
+    db = await backend.open();
     ctx = { db, now: () => T0 };
   });
   afterAll(async () => {
