@@ -3,9 +3,11 @@
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
+import { createFhirRoutes } from '../fhir/routes.ts';
 import type { Db } from '../storage/db.ts';
 import { resolveSecret } from '../storage/users-store.ts';
 import { alertsRoutes } from './api/alerts-routes.ts';
+import { createLimitsRoutes } from './api/limits-routes.ts';
 import { patientsRoutes } from './api/patients-routes.ts';
 import { loginRoutes } from './auth/login-routes.ts';
 import { authMiddleware } from './auth/middleware.ts';
@@ -79,6 +81,9 @@ export function createDashboardApp(opts: DashboardOptions): DashboardApp {
   app.route('/', streamRoutes(deps));
   app.route('/', patientsRoutes(deps));
   app.route('/', alertsRoutes(deps));
+  // Sub-apps of other areas, behind the same authentication and CSRF check (c.get('user') is set).
+  app.route('/', createLimitsRoutes(opts.db, now) as unknown as Hono<AppEnv>);
+  app.route('/fhir', createFhirRoutes(opts.db) as unknown as Hono<AppEnv>);
   app.route('/', pageRoutes(deps));
 
   app.notFound((c) =>
