@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertClearedData, alertRaisedData, EVENT_TYPES } from '../../eventing/contract.ts';
 import { applyAlertEvent, listAlerts } from '../../storage/alerts-store.ts';
 import type { Db } from '../../storage/db.ts';
+import { readState } from '../../storage/function-state.ts';
 import { addPatient, enrollDevice, revokeDevice, touchDevices } from '../../storage/patients-store.ts';
 import { testBackends } from '../../storage/testing.ts';
 import type { FunctionContext, VigilEvent } from '../types.ts';
@@ -133,6 +134,14 @@ describe('technical-alarms function', () => {
     expect((await technicalAlarms.handle(evs[1]!, ctx)).map((r) => r.id)).toEqual(replies.map((r) => r.id));
     expect(await technicalAlarms.handle(evs[0]!, ctx)).toEqual([]);
     expect((await listAlerts(db, { kind: 'eeg-clipping', status: 'open', limit: 10 })).total).toBe(1);
+  });
+
+  it('handles a batch of several devices in one go, writing no state while the signal is good', async () => {
+    const batch = [0, 1, 2].flatMap((s) => [chunk('eeg-c', s, good(s)), chunk('eeg-d', s, flatLine(s))]);
+    const replies = await technicalAlarms.handleBatch!(batch, ctx);
+    expect(replies.map((r) => r.id)).toEqual([`eeg-eeg-d-eeg-flatline-${T0}.raised`]);
+    expect(await readState(db, 'technical-alarms', 'eeg/eeg-c')).toBeUndefined();
+    expect((await readState(db, 'technical-alarms', 'eeg/eeg-d'))?.version).toBe(1);
   });
 
   it('raises device-silent once per silence and clears it when the device is heard again', async () => {

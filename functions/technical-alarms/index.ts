@@ -14,11 +14,12 @@ import {
   EVENT_TYPES,
   eegChunkData,
 } from '../../eventing/contract.ts';
-import { updateState } from '../../storage/function-state.ts';
+import { readState, updateState, writeState } from '../../storage/function-state.ts';
 import type { FunctionContext, VigilEvent, VigilFunction } from '../types.ts';
 import {
   assessChunk,
   type ChannelFinding,
+  type ChunkQuality,
   clipRunThreshold,
   FLAT_PEAK_TO_PEAK_UV,
 } from './signal-quality.ts';
@@ -165,7 +166,15 @@ function emptyEeg(): EegDeviceState {
   return { lastStart: null, 'eeg-flatline': ep(), 'eeg-clipping': ep(), recent: [] };
 }
 
-async function handleChunk(event: VigilEvent, ctx: FunctionContext): Promise<VigilEvent[]> {
+interface ParsedChunk {
+  key: string;
+  eventId: string;
+  d: EegChunk;
+  span: Span;
+  quality: ChunkQuality;
+}
+
+function parseChunk(event: VigilEvent): ParsedChunk {
   const parsed = eegChunkData.safeParse(event.data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -176,27 +185,88 @@ async function handleChunk(event: VigilEvent, ctx: FunctionContext): Promise<Vig
   const d = parsed.data;
   const start = Date.parse(d.startTime);
   const n = d.samples[0]!.length;
-  const chunk = { start, end: start + Math.round((n / d.sampleRateHz) * 1000) };
-  const quality = assessChunk(d.channels, d.samples, d.sampleRateHz);
-  const key = `${event.source} ${event.id}`;
-  return updateState<EegDeviceState, VigilEvent[]>(ctx.db, TECHNICAL_ALARMS, `eeg/${d.deviceId}`, (cur) => {
-    const st = cur ?? emptyEeg();
-    const seen = st.recent.find((r) => r.key === key);
-    if (seen) return { value: st, result: seen.replies };
-    if (st.lastStart !== null && start <= st.lastStart) return { value: st, result: [] }; // duplicate or late
-    const flat = stepEeg(st['eeg-flatline'], chunk, quality.flat, 'eeg-flatline', d, event.id);
-    const clip = stepEeg(st['eeg-clipping'], chunk, quality.clipped, 'eeg-clipping', d, event.id);
+  return {
+    key: `${event.source} ${event.id}`,
+    eventId: event.id,
+    d,
+    span: { start, end: start + Math.round((n / d.sampleRateHz) * 1000) },
+    quality: assessChunk(d.channels, d.samples, d.sampleRateHz),
+  };
+}
+
+const idle = (st: EegDeviceState) =>
+  !st['eeg-flatline'].pending &&
+  !st['eeg-flatline'].open &&
+  !st['eeg-clipping'].pending &&
+  !st['eeg-clipping'].open;
+
+/**
+ * Pure: one device's chunks, in order, through both trackers. `changed` is false when the signal was good
+ * throughout and nothing is pending or open: the common case then costs a read and no write.
+ */
+function stepDevice(
+  cur: EegDeviceState | undefined,
+  chunks: ParsedChunk[],
+): { value: EegDeviceState; result: VigilEvent[]; changed: boolean } {
+  let st = cur ?? emptyEeg();
+  let changed = false;
+  const out: VigilEvent[] = [];
+  for (const c of chunks) {
+    const seen = st.recent.find((r) => r.key === c.key);
+    if (seen) {
+      out.push(...seen.replies);
+      continue;
+    }
+    if (st.lastStart !== null && c.span.start <= st.lastStart) continue; // duplicate or late
+    const flat = stepEeg(st['eeg-flatline'], c.span, c.quality.flat, 'eeg-flatline', c.d, c.eventId);
+    const clip = stepEeg(st['eeg-clipping'], c.span, c.quality.clipped, 'eeg-clipping', c.d, c.eventId);
     const replies = [flat.reply, clip.reply].filter((r): r is VigilEvent => r !== undefined);
-    return {
-      value: {
-        lastStart: start,
-        'eeg-flatline': flat.episode,
-        'eeg-clipping': clip.episode,
-        recent: rememberReplies(st.recent, key, replies),
-      },
-      result: replies,
+    const next: EegDeviceState = {
+      lastStart: c.span.start,
+      'eeg-flatline': flat.episode,
+      'eeg-clipping': clip.episode,
+      recent: rememberReplies(st.recent, c.key, replies),
     };
-  });
+    if (replies.length || !idle(st) || !idle(next)) changed = true;
+    out.push(...replies);
+    st = next;
+  }
+  return { value: st, result: out, changed };
+}
+
+/** Another replica wrote a device's state between our read and our write. */
+class StateConflict extends Error {}
+
+/** All devices of a batch in one transaction (one commit); on a version conflict, device by device with retries. */
+async function handleChunks(chunks: ParsedChunk[], ctx: FunctionContext): Promise<VigilEvent[]> {
+  const byDevice = new Map<string, ParsedChunk[]>();
+  for (const c of chunks) byDevice.set(c.d.deviceId, [...(byDevice.get(c.d.deviceId) ?? []), c]);
+  try {
+    return await ctx.db.tx(async (tx) => {
+      const replies: VigilEvent[] = [];
+      for (const [deviceId, list] of byDevice) {
+        const cur = await readState<EegDeviceState>(tx, TECHNICAL_ALARMS, `eeg/${deviceId}`);
+        const { value, result, changed } = stepDevice(cur?.value, list);
+        if (changed && !(await writeState(tx, TECHNICAL_ALARMS, `eeg/${deviceId}`, value, cur?.version ?? 0)))
+          throw new StateConflict();
+        replies.push(...result);
+      }
+      return replies;
+    });
+  } catch (err) {
+    if (!(err instanceof StateConflict)) throw err;
+    const replies: VigilEvent[] = [];
+    for (const [deviceId, list] of byDevice)
+      replies.push(
+        ...(await updateState<EegDeviceState, VigilEvent[]>(
+          ctx.db,
+          TECHNICAL_ALARMS,
+          `eeg/${deviceId}`,
+          (cur) => stepDevice(cur, list),
+        )),
+      );
+    return replies;
+  }
 }
 
 interface DeviceRow {
@@ -279,15 +349,17 @@ export function deviceSilentSecondsFromEnv(env: NodeJS.ProcessEnv = process.env)
 }
 
 export function createTechnicalAlarms(opts: { deviceSilentSeconds?: number } = {}): VigilFunction {
-  return {
-    name: TECHNICAL_ALARMS,
-    async handle(event: VigilEvent, ctx: FunctionContext): Promise<VigilEvent[]> {
-      if (event.type === EVENT_TYPES.eegChunk) return handleChunk(event, ctx);
-      if (event.type === EVENT_TYPES.technicalCheck || event.type === PING_SOURCE_TYPE)
-        return handleCheck(event, ctx, opts.deviceSilentSeconds ?? deviceSilentSecondsFromEnv());
-      return [];
-    },
-  };
+  async function handleBatch(events: VigilEvent[], ctx: FunctionContext): Promise<VigilEvent[]> {
+    const chunks = events.filter((e) => e.type === EVENT_TYPES.eegChunk).map(parseChunk);
+    const replies = chunks.length ? await handleChunks(chunks, ctx) : [];
+    for (const e of events)
+      if (e.type === EVENT_TYPES.technicalCheck || e.type === PING_SOURCE_TYPE)
+        replies.push(
+          ...(await handleCheck(e, ctx, opts.deviceSilentSeconds ?? deviceSilentSecondsFromEnv())),
+        );
+    return replies;
+  }
+  return { name: TECHNICAL_ALARMS, handle: (event, ctx) => handleBatch([event], ctx), handleBatch };
 }
 
 export const technicalAlarms: VigilFunction = createTechnicalAlarms();
