@@ -38,7 +38,8 @@ describe('vigil patients limits', () => {
 
   it.each([
     [['--patient', 'p1', '--low', 'abc'], /--low: "abc" is not a number/],
-    [['--patient', 'p1', '--low', '160'], /--low: low must be below high/],
+    [['--patient', 'p1', '--low', '160'], /--low: low must be below high \(low 160, high 150\)/],
+    [['--patient', 'p1', '--high', '30'], /--high: low must be below high \(low 40, high 30\)/],
     [['--patient', 'p1', '--high', '301'], /--high: must be at most 300 bpm/],
     [['--low', '50'], /--patient is required/],
     [['--patient', 'p1', '--bogus'], /Unknown option '--bogus'/],

@@ -103,8 +103,17 @@ export async function run(
       return 0;
     } catch (err) {
       if (!(err instanceof LimitsValidationError)) throw err;
-      const flag = err.field === 'low' || err.field === 'high' ? `--${err.field}` : '--low/--high';
-      console.error(`vigil patients limits: ${flag}: ${err.message.replace(/^[^:]+: /, '')}`);
+      // "low must be below high" is about the pair: blame the flag the user actually gave.
+      const pair = /below high/.test(err.message);
+      const flag = pair
+        ? low !== undefined && high === undefined
+          ? '--low'
+          : high !== undefined && low === undefined
+            ? '--high'
+            : '--low/--high'
+        : `--${err.field}`;
+      const effective = pair ? ` (low ${low ?? current.low}, high ${high ?? current.high})` : '';
+      console.error(`vigil patients limits: ${flag}: ${err.message.replace(/^[^:]+: /, '')}${effective}`);
       return 2;
     }
   });
