@@ -43,7 +43,7 @@ function buildEdf(
         parts.push(b);
       } else {
         const b = Buffer.alloc(s.spr * 2);
-        rec.forEach((v, i) => b.writeInt16LE(v, i * 2));
+        for (const [i, v] of rec.entries()) b.writeInt16LE(v, i * 2);
         parts.push(b);
       }
     }

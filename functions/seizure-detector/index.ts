@@ -140,6 +140,10 @@ async function updateEpisodes(
       events.push(ev);
     });
     if (episode === state.episode) return events; // every window already counted (old or replayed data)
+    // Nothing pending before or after (no open episode, no recent positive window): the stored state
+    // already means "quiet", so skip the write (the common case; saves a durable write per chunk).
+    const quiet = (s: EpisodeState) => s.episode === null && !s.recent.some((w) => w.positive);
+    if (current && quiet(state.episode) && quiet(episode)) return events;
     const next: DetectorState = {
       episode,
       openAlertId,

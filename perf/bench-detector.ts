@@ -1,0 +1,94 @@
+// Seizure-detector benchmark: one-second channel windows per second through the served path
+// (resample + features + one batched ONNX call per chunk), and the latency of the whole function
+// (detection + episode state in SQLite) for a 23-channel × 1 s × 256 Hz chunk.
+// Run: npx tsx perf/bench-detector.ts
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { EVENT_TYPES } from '../eventing/contract.ts';
+import { detectChunk } from '../functions/seizure-detector/detect.ts';
+import { seizureDetector } from '../functions/seizure-detector/index.ts';
+import { loadSeizureModel } from '../functions/seizure-detector/model.ts';
+import { openDb } from '../storage/open.ts';
+
+const CHANNELS = 23;
+const RATE = 256;
+
+/** Deterministic EEG-like test signal: a few rhythms plus pseudo-noise, ~50 µV. */
+function signal(seconds: number, seed: number): number[][] {
+  return Array.from({ length: CHANNELS }, (_, c) =>
+    Array.from({ length: seconds * RATE }, (_, i) => {
+      const t = i / RATE;
+      const noise = ((Math.sin((i + 1) * 12.9898 + c * 78.233 + seed) * 43758.5453) % 1) * 20;
+      return 30 * Math.sin(2 * Math.PI * (3 + c / 10) * t) + 15 * Math.sin(2 * Math.PI * 10 * t + c) + noise;
+    }),
+  );
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+const model = await loadSeizureModel();
+
+// 1) throughput: 10-s chunks of 23 channels (230 channel-windows per ONNX call)
+const big = signal(10, 1);
+for (let i = 0; i < 20; i++) await detectChunk(model, big, RATE);
+let windows = 0;
+const t0 = performance.now();
+while (performance.now() - t0 < 3000) {
+  const d = await detectChunk(model, big, RATE);
+  windows += d.windowProbabilities.length * CHANNELS;
+}
+const throughput = windows / ((performance.now() - t0) / 1000);
+
+// 2) latency: 23 ch × 1 s chunks, detection alone and the whole function with SQLite state
+const dataDir = mkdtempSync(path.join(tmpdir(), 'vigil-bench-det-'));
+const db = await openDb({ dataDir });
+const ctx = { db, now: () => Date.now() };
+const detectMs: number[] = [];
+const handleMs: number[] = [];
+const start = Date.parse('2024-01-01T00:00:00Z');
+const N = 2000;
+const one = Array.from({ length: 10 }, (_, k) => signal(1, k));
+for (let i = 0; i < N; i++) {
+  const samples = one[i % one.length]!;
+  let t = performance.now();
+  await detectChunk(model, samples, RATE);
+  detectMs.push(performance.now() - t);
+  const ev = {
+    specversion: '1.0' as const,
+    id: `bench-${i}`,
+    source: '/devices/bench',
+    type: EVENT_TYPES.eegChunk,
+    subject: `bench-${i % 50}`,
+    data: {
+      patientId: `bench-${i % 50}`,
+      deviceId: 'bench',
+      startTime: new Date(start + Math.floor(i / 50) * 1000).toISOString(),
+      sampleRateHz: RATE,
+      channels: Array.from({ length: CHANNELS }, (_, c) => `C${c}`),
+      unit: 'uV',
+      samples,
+    },
+  };
+  t = performance.now();
+  await seizureDetector.handle(ev, ctx);
+  handleMs.push(performance.now() - t);
+}
+await db.close();
+rmSync(dataDir, { recursive: true, force: true });
+detectMs.sort((a, b) => a - b);
+handleMs.sort((a, b) => a - b);
+
+const fmt = (v: number) => v.toFixed(2);
+console.log(`seizure-detector benchmark (model ${model.info.modelVersion}, node ${process.version})`);
+console.log(
+  `throughput: ${Math.round(throughput)} one-second channel windows/s (23 ch × 10 s × 256 Hz chunks, one ONNX call each; bar ≥ 20000)`,
+);
+console.log(
+  `latency, detection only (23 ch × 1 s × 256 Hz, n=${N}): p50 ${fmt(percentile(detectMs, 50))} ms, p99 ${fmt(percentile(detectMs, 99))} ms`,
+);
+console.log(
+  `latency, whole function incl. episode state in SQLite (n=${N}): p50 ${fmt(percentile(handleMs, 50))} ms, p99 ${fmt(percentile(handleMs, 99))} ms (bar < 10 ms)`,
+);
