@@ -60,7 +60,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       functions,
       now,
       maxPendingEvents: opts.maxPendingEvents,
-      subscribers: opts.subscribers ?? { recorder: { maxBatch: 256, concurrency: 1 } },
+      // The recorder only writes storage: it runs inside the broker's accepting transaction.
+      subscribers: opts.subscribers ?? { recorder: { maxBatch: 256, concurrency: 1, inline: true } },
       onFailure: (f) =>
         log(
           `[broker] ${f.trigger}: ${f.type} attempt ${f.attempts} failed: ${f.error.slice(0, 200)}${f.deadLettered ? ' -> dead letter' : ''}`,

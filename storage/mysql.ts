@@ -1,7 +1,7 @@
 // MySQL / MariaDB backend over a mysql2 pool. `query` (client-side escaping) rather than `execute`,
 // because multi-row inserts vary in shape and would fill the server's prepared-statement cache.
 import mysql from 'mysql2/promise';
-import type { Db, Row, RunResult, SqlValue } from './db.ts';
+import type { Db, Row, RunResult, SqlValue, TxOptions } from './db.ts';
 
 type Queryable = Pick<mysql.Pool, 'query'>;
 
@@ -48,7 +48,8 @@ export class MysqlDb extends MysqlConnDb {
     super(pool);
     this.#pool = pool;
   }
-  override async tx<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+  // InnoDB's default (innodb_flush_log_at_trx_commit=1) makes every commit durable, so `durable` needs nothing extra.
+  override async tx<T>(fn: (tx: Db) => Promise<T>, _opts?: TxOptions): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const conn = await this.#pool.getConnection();
       try {

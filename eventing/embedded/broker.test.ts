@@ -224,6 +224,50 @@ describe.each(testBackends)('embedded broker on $name', ({ open }) => {
     await expect(broker.accept([ev('f4')])).rejects.toBeInstanceOf(BrokerFullError);
   });
 
+  it('delivers inline subscribers inside the accepting transaction, falling back to retried delivery', async () => {
+    const sink: VigilEvent[] = [];
+    let failNext = true;
+    const inlineSink: VigilFunction = {
+      name: 'sink',
+      handle: (e, ctx) => inlineSink.handleBatch!([e], ctx),
+      async handleBatch(es, ctx) {
+        // Writes through the transaction it is given: rolled back if anything fails.
+        await ctx.db.run('INSERT INTO patients (id, name, created_at) VALUES (?, ?, ?)', [
+          `inl-${es[0]!.id}`,
+          'x',
+          1,
+        ]);
+        if (failNext && es.some((e) => e.id === 'bad')) {
+          failNext = false;
+          throw new Error('inline write failed');
+        }
+        sink.push(...es);
+        return [];
+      },
+    };
+    const broker = new EmbeddedBroker({
+      db,
+      routes,
+      functions: new Map([
+        ['alpha', recorder('alpha', [])],
+        ['sink', inlineSink],
+      ]),
+      subscribers: { sink: { inline: true } },
+    });
+    await broker.start();
+    await broker.accept([ev('i1', 'test.b')]);
+    // Done at accept: nothing queued, nothing left in the outbox.
+    expect(sink.map((e) => e.id)).toEqual(['i1']);
+    expect(Number((await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM broker_events'))?.n)).toBe(0);
+    await broker.accept([ev('bad', 'test.b')]);
+    await broker.idle();
+    expect(sink.map((e) => e.id)).toEqual(['i1', 'bad']);
+    // The failed inline attempt was rolled back: one row per successful delivery only.
+    const rows = await db.all<{ id: string }>("SELECT id FROM patients WHERE id LIKE 'inl-%' ORDER BY id");
+    expect(rows.map((r) => r.id)).toEqual(['inl-bad', 'inl-i1']);
+    await broker.stop();
+  });
+
   it('rejects a reply that has its input type (it would loop)', async () => {
     const fns = new Map<string, VigilFunction>([
       ['alpha', { name: 'alpha', handle: async (e) => [{ ...e, id: `${e.id}.again` }] }],

@@ -16,6 +16,12 @@ export interface SubscriberOptions {
   maxBatch?: number;
   /** Calls in flight at once. */
   concurrency?: number;
+  /**
+   * Deliver inside the transaction that accepts the event (needs handleBatch and storage-only work,
+   * e.g. the recorder): one commit instead of three, no delivery row. If the subscriber throws, the
+   * events are accepted again with a normal, retried delivery instead.
+   */
+  inline?: boolean;
 }
 
 export interface BrokerOptions {
@@ -54,6 +60,16 @@ interface Queue {
   inflight: number;
   maxBatch: number;
   concurrency: number;
+  inline: boolean;
+}
+
+class InlineDeliveryError extends Error {
+  constructor(
+    readonly trigger: string,
+    cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
 }
 
 type Op =
@@ -83,6 +99,13 @@ type Op =
     };
 
 const EVENT_COLS = ['source', 'id', 'type', 'payload', 'accepted_at'];
+
+interface Stored {
+  seq: number;
+  event: VigilEvent;
+  /** Triggers with a pending delivery row (inline ones are already done). */
+  triggers: string[];
+}
 const DELIVERY_COLS = ['event_seq', 'subscriber', 'attempts', 'next_attempt_at'];
 
 export class EmbeddedBroker implements EventSink {
@@ -121,6 +144,7 @@ export class EmbeddedBroker implements EventSink {
         inflight: 0,
         maxBatch: fn.handleBatch ? (o.maxBatch ?? 256) : 1,
         concurrency: o.concurrency ?? (fn.handleBatch ? 1 : 4),
+        inline: Boolean(o.inline && fn.handleBatch),
       });
     }
   }
@@ -206,34 +230,55 @@ export class EmbeddedBroker implements EventSink {
     while (this.#ops.length > 0) {
       const ops = this.#ops;
       this.#ops = [];
-      const after: (() => void)[] = [];
-      try {
-        await this.#db.tx(async (tx) => {
-          for (const op of ops) after.push(await this.#apply(tx, op));
-        });
-        for (const f of after) f();
-      } catch (err) {
-        for (const op of ops) op.fail(err);
+      for (let inline = true; ; inline = false) {
+        const after: (() => void)[] = [];
+        try {
+          // Durable: these commits are what ingest acknowledges with 202.
+          await this.#db.tx(
+            async (tx) => {
+              for (const op of ops) after.push(await this.#apply(tx, op, inline));
+            },
+            { durable: true },
+          );
+          for (const f of after) f();
+        } catch (err) {
+          if (err instanceof InlineDeliveryError && inline) {
+            this.#onFailure?.({
+              trigger: err.trigger,
+              type: '(inline batch)',
+              attempts: 1,
+              error: err.message,
+              deadLettered: false,
+            });
+            continue; // again, with ordinary retried deliveries for the inline subscriber
+          }
+          for (const op of ops) op.fail(err);
+        }
+        break;
       }
     }
     this.#flushing = false;
   }
 
   /** Applies one op inside the transaction; returns what to do in memory once it committed. */
-  async #apply(tx: Db, op: Op): Promise<() => void> {
+  async #apply(tx: Db, op: Op, inline: boolean): Promise<() => void> {
     const now = this.#now();
     if (op.kind === 'accept') {
-      const stored = await this.#persist(tx, op.events, now);
+      const extra: Stored[] = [];
+      const stored = await this.#persist(tx, op.events, now, inline, extra);
       return () => {
         this.#track(stored, now);
+        this.#track(extra, now);
         op.done({ seqs: stored.map((s) => s?.seq ?? null) });
       };
     }
     if (op.kind === 'complete') {
-      const stored = await this.#persist(tx, op.replies, now);
+      const extra: Stored[] = [];
+      const stored = await this.#persist(tx, op.replies, now, inline, extra);
       await this.#deleteDeliveries(tx, op.trigger, op.seqs);
       return () => {
         this.#track(stored, now);
+        this.#track(extra, now);
         for (const seq of op.seqs) this.#release(seq);
         op.done();
       };
@@ -281,11 +326,15 @@ export class EmbeddedBroker implements EventSink {
     tx: Db,
     events: VigilEvent[],
     now: number,
-  ): Promise<({ seq: number; event: VigilEvent; triggers: string[] } | null)[]> {
+    inline: boolean,
+    /** Receives what inline subscribers' replies stored (tracked, but not part of the result). */
+    extra: Stored[],
+  ): Promise<(Stored | null)[]> {
     if (events.length === 0) return [];
-    const out: ({ seq: number; event: VigilEvent; triggers: string[] } | null)[] = [];
+    const out: (Stored | null)[] = [];
     const verb = tx.dialect === 'sqlite' ? 'INSERT OR IGNORE' : 'INSERT IGNORE';
     const deliveries: SqlValue[][] = [];
+    const inlined = new Map<string, VigilEvent[]>();
     for (let i = 0; i < events.length; i += 200) {
       const part = events.slice(i, i + 200);
       const params: SqlValue[] = [];
@@ -303,12 +352,34 @@ export class EmbeddedBroker implements EventSink {
           continue;
         }
         bySourceId.delete(key); // a second copy inside the same request is a duplicate too
-        const triggers = this.#routes.filter((r) => matches(r, e)).map((r) => r.trigger);
-        for (const t of triggers) deliveries.push([seq, t, 0, now]);
+        const triggers: string[] = [];
+        for (const r of this.#routes) {
+          if (!matches(r, e)) continue;
+          if (inline && this.#queues.get(r.trigger)!.inline) {
+            const list = inlined.get(r.trigger) ?? [];
+            list.push(e);
+            inlined.set(r.trigger, list);
+          } else {
+            triggers.push(r.trigger);
+            deliveries.push([seq, r.trigger, 0, now]);
+          }
+        }
         out.push({ seq, event: e, triggers });
       }
     }
     await insertRows(tx, 'broker_deliveries', DELIVERY_COLS, deliveries, { ignoreDuplicates: false });
+    for (const [trigger, list] of inlined) {
+      const q = this.#queues.get(trigger)!;
+      let replies: VigilEvent[];
+      try {
+        replies = await q.fn.handleBatch!(list, { db: tx, now: this.#now });
+      } catch (err) {
+        throw new InlineDeliveryError(trigger, err);
+      }
+      this.delivered += list.length;
+      if (replies.length)
+        extra.push(...((await this.#persist(tx, replies, now, inline, extra)).filter(Boolean) as Stored[]));
+    }
     // An event no Trigger wants is done at once (a Knative Broker drops it the same way).
     const unrouted = out.filter((s) => s && s.triggers.length === 0).map((s) => s!.seq);
     if (unrouted.length)
@@ -329,7 +400,7 @@ export class EmbeddedBroker implements EventSink {
     );
   }
 
-  #track(stored: ({ seq: number; event: VigilEvent; triggers: string[] } | null)[], now: number): void {
+  #track(stored: (Stored | null)[], now: number): void {
     for (const s of stored) {
       if (!s || s.triggers.length === 0) continue;
       this.#events.set(s.seq, { event: s.event, remaining: s.triggers.length });
