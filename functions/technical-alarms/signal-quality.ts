@@ -1,12 +1,12 @@
-// EEG signal-quality checks on one chunk, pure. Thresholds measured on the real recordings in
-// ../shared/data/eeg (script: per 1-s chunk and channel, peak-to-peak and the longest run of samples equal
-// to the chunk's max or min; 1,886 CHB-MIT and 9,200 Bonn channel-seconds):
-// - smallest real peak-to-peak: 45 µV (Bonn), 52.7 µV (CHB-MIT). A channel whose peak-to-peak stays
-//   below FLAT_PEAK_TO_PEAK_UV = 1 µV over the chunk is 45x quieter than any real second seen: it
-//   carries no EEG (electrode off, amplifier saturated at a constant, or a stuck ADC).
-// - longest real run at the extreme: 7 samples (Bonn, 173.61 Hz, 40 ms), 3 samples (CHB-MIT, 256 Hz).
-//   Clipping is a run of at least max(10 samples, 50 ms) at the chunk's max or min: above every real
-//   run seen, and short enough to catch an amplifier sitting on its rail.
+// EEG signal-quality checks on one chunk, pure. Thresholds set against the real recordings in
+// ../shared/data/eeg, measured with `npx tsx functions/technical-alarms/measure-eeg-quality.ts`
+// (per one-second chunk of each channel: 1,886 CHB-MIT and 9,200 Bonn channel-seconds):
+// - smallest peak-to-peak seen: 45 µV (Bonn), 52.7 µV (CHB-MIT). A channel below FLAT_PEAK_TO_PEAK_UV = 1 µV
+//   over the chunk is 45x quieter than any real second: it carries no EEG (electrode off, amplifier held
+//   at a constant, stuck ADC).
+// - longest run at the chunk's extreme seen: 7 samples (Bonn, 173.61 Hz, 40 ms), 3 (CHB-MIT, 256 Hz).
+//   Clipping is a run of at least max(10 samples, 50 ms) at the chunk's max or min: above every real run
+//   seen, and short enough to catch an amplifier sitting on its rail.
 
 export const FLAT_PEAK_TO_PEAK_UV = 1;
 export const CLIP_MIN_SAMPLES = 10;
