@@ -80,10 +80,14 @@ describe.each(['sqlite', 'mysql'] as const)('seizure detection end to end on %s'
     expect(raised.items[0]!.alertId).toMatch(new RegExp(`^seizure-${rt.device.patientId}-\\d+$`));
 
     const normal = recordingChunks(load('setA/Z004.txt'), BONN_SAMPLE_RATE_HZ);
-    for (const [i, part] of normal.entries()) expect(await post(`n-${i}`, T0 + 30_000 + i * 10_000, part)).toBe(202);
+    for (const [i, part] of normal.entries())
+      expect(await post(`n-${i}`, T0 + 30_000 + i * 10_000, part)).toBe(202);
     await rt.idle();
     const after = await listAlerts(rt.db, { patientId: rt.device.patientId, kind: 'seizure', limit: 10 });
     expect(after.items.map((a) => [a.status, a.clearedBy])).toEqual([['cleared', 'seizure-detector']]);
-    expect((await alertAudit(rt.db, after.items[0]!.alertId)).map((e) => e.action)).toEqual(['raised', 'cleared']);
+    expect((await alertAudit(rt.db, after.items[0]!.alertId)).map((e) => e.action)).toEqual([
+      'raised',
+      'cleared',
+    ]);
   });
 });

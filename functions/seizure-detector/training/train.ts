@@ -30,7 +30,7 @@ export interface TrainedModelInfo extends ModelInfo {
   opset: number;
   windowSeconds: number;
   architecture: string;
-  training: Omit<TrainOptions, 'seed'> & { bestEpoch: number; epochs: number; seconds: number };
+  training: Omit<TrainOptions, 'seed'> & { bestEpoch: number; epochs: number };
   episodeRule: typeof DEFAULT_EPISODE_RULE;
   split: Record<SplitName, string[]>;
   validation: { windows: Confusion & { rocAuc: number } };
@@ -129,12 +129,7 @@ export async function trainSeizureModel(opts: {
     opset: OPSET,
     windowSeconds: WINDOW_SECONDS,
     architecture,
-    training: {
-      ...TRAIN_OPTIONS,
-      bestEpoch: result.bestEpoch,
-      epochs: result.epochs,
-      seconds: Math.round(seconds * 10) / 10,
-    },
+    training: { ...TRAIN_OPTIONS, bestEpoch: result.bestEpoch, epochs: result.epochs },
     episodeRule: DEFAULT_EPISODE_RULE,
     split: { train: bySplit('train'), validation: bySplit('validation'), test: bySplit('test') },
     validation: { windows: { ...valConfusion, rocAuc: valAuc } },
