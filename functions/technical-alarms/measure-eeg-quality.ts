@@ -18,11 +18,9 @@ for (const set of ['setA', 'setB', 'setC', 'setD', 'setE'])
 const stats: Record<string, { channelSeconds: number; minPeakToPeakUv: number; longestRailRun: number }> = {};
 for (const file of files) {
   const rec = await loadEegFile(file);
-  const s = (stats[file.includes('chbmit') ? 'chbmit' : 'bonn'] ??= {
-    channelSeconds: 0,
-    minPeakToPeakUv: Number.POSITIVE_INFINITY,
-    longestRailRun: 0,
-  });
+  const kind = file.includes('chbmit') ? 'chbmit' : 'bonn';
+  stats[kind] ??= { channelSeconds: 0, minPeakToPeakUv: Number.POSITIVE_INFINITY, longestRailRun: 0 };
+  const s = stats[kind];
   const fs = Math.round(rec.sampleRateHz);
   for (const ch of rec.samples) {
     for (let start = 0; start + fs <= ch.length; start += fs) {
