@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchCompare } from '../../perf/bench-compare.ts';
+import { benchFrameworks } from '../../perf/bench-frameworks.ts';
 import { benchScenario } from '../../perf/bench-ingest.ts';
 import { benchSimulator } from '../../perf/bench-simulator.ts';
 import { type BenchReport, machine, printReport, round } from '../../perf/report.ts';
@@ -15,7 +16,7 @@ import { SCENARIOS } from '../../perf/scenarios/index.ts';
 const PERF = path.resolve(import.meta.dirname, '../../perf');
 /** Benches other engineers own; run as scripts when present (exit code 0 = their thresholds passed). */
 const EXTERNAL = { detector: 'bench-detector.ts', dashboard: 'bench-dashboard.ts' } as const;
-const BENCHES = ['simulator', 'ingest', 'compare', 'detector', 'dashboard'] as const;
+const BENCHES = ['simulator', 'ingest', 'frameworks', 'compare', 'detector', 'dashboard'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 const USAGE = `Usage: vigil bench [NAME...] [options]
@@ -23,6 +24,7 @@ const USAGE = `Usage: vigil bench [NAME...] [options]
 Benchmarks (default: all, in this order): ${BENCHES.join(', ')}
   simulator  the simulator against a trivial sink (bar: >= 5,000 events/s)
   ingest     perf/scenarios/*: ingest -> stored throughput, ack latency, runtime RSS
+  frameworks Hono vs functions-framework (Express) on the ingest hot path
   compare    Vigil vs the synchronous baseline, stored EEG chunks/s on MariaDB (bar: >= 20x)
   detector   perf/bench-detector.ts, when present
   dashboard  perf/bench-dashboard.ts, when present
@@ -104,6 +106,7 @@ export async function run(args: string[]): Promise<number> {
       if (name === 'simulator') (await benchSimulator(duration ?? 10)).forEach(record);
       else if (name === 'ingest') for (const s of scenarios) record(await benchScenario(backend, s));
       else if (name === 'compare') record(await benchCompare(duration ?? 10));
+      else if (name === 'frameworks') (await benchFrameworks(duration ?? 10)).forEach(record);
       else {
         const file = path.join(PERF, EXTERNAL[name]);
         if (!existsSync(file)) {
