@@ -29,7 +29,7 @@ if (process.env.BENCH_SERVER === 'hono') {
     const request = new Request(`http://localhost${req.originalUrl}`, {
       method: req.method,
       headers: req.headers as Record<string, string>,
-      body: req.method === 'POST' ? (req.rawBody ?? Buffer.alloc(0)) : undefined,
+      body: req.method === 'POST' ? new Uint8Array(req.rawBody ?? Buffer.alloc(0)) : undefined,
     });
     const response = await app.fetch(request);
     res.status(response.status);
