@@ -3,7 +3,7 @@
 // (detection + episode state in SQLite) for a 23-channel × 1 s × 256 Hz chunk.
 // Run: npx tsx perf/bench-detector.ts
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { EVENT_TYPES } from '../eventing/contract.ts';
 import { detectChunk } from '../functions/seizure-detector/detect.ts';
@@ -82,7 +82,11 @@ detectMs.sort((a, b) => a - b);
 handleMs.sort((a, b) => a - b);
 
 const fmt = (v: number) => v.toFixed(2);
-console.log(`seizure-detector benchmark (model ${model.info.modelVersion}, node ${process.version})`);
+console.log(
+  `seizure-detector benchmark (model ${model.info.modelVersion}, node ${process.version}, ${cpus().length} cores, load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}; single event loop)`,
+);
 console.log(
   `throughput: ${Math.round(throughput)} one-second channel windows/s (23 ch × 10 s × 256 Hz chunks, one ONNX call each; bar ≥ 20000)`,
 );

@@ -20,6 +20,21 @@ export function windowCount(nSamples: number, sampleRateHz: number): number {
   return Math.floor(resampledLength(nSamples, sampleRateHz, MODEL_RATE_HZ) / WINDOW_SAMPLES);
 }
 
+/**
+ * Samples are clipped to ±1 V (1e6 µV). No EEG comes near it, and it keeps every feature finite for any
+ * finite input the contract allows (fourth powers of 1e150 would overflow).
+ */
+export const CLIP_UV = 1e6;
+
+function clipped(x: ArrayLike<number>): ArrayLike<number> {
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    if (v > CLIP_UV || v < -CLIP_UV)
+      return Float64Array.from(x, (u) => Math.max(-CLIP_UV, Math.min(CLIP_UV, u)));
+  }
+  return x;
+}
+
 export function chunkFeatures(
   samples: ReadonlyArray<ArrayLike<number>>,
   sampleRateHz: number,
@@ -28,7 +43,7 @@ export function chunkFeatures(
   const nWindows = nChannels === 0 ? 0 : windowCount(samples[0]!.length, sampleRateHz);
   const features = new Float32Array(nWindows * nChannels * FEATURE_COUNT);
   for (let c = 0; c < nChannels; c++) {
-    const x = resample(samples[c]!, sampleRateHz, MODEL_RATE_HZ);
+    const x = resample(clipped(samples[c]!), sampleRateHz, MODEL_RATE_HZ);
     for (let w = 0; w < nWindows; w++)
       windowFeatures(x, w * WINDOW_SAMPLES, features, (w * nChannels + c) * FEATURE_COUNT);
   }
