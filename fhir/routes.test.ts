@@ -10,7 +10,6 @@ import { createFhirRoutes } from './routes.ts';
 import { fhirErrors } from './schema/validate.ts';
 
 const T0 = Date.UTC(2024, 4, 1, 10, 0, 0);
-// biome-ignore lint/suspicious/noExplicitAny: test reads deep into FHIR JSON already checked by the schema
 type Json = Record<string, any>;
 
 function float32(values: number[]): Buffer {

@@ -6,7 +6,12 @@ import { seizureDetector } from './seizure-detector/index.ts';
 import { technicalAlarms } from './technical-alarms/index.ts';
 import type { VigilFunction } from './types.ts';
 
-export const EVENT_FUNCTIONS: readonly VigilFunction[] = [recorder, seizureDetector, heartRateMonitor, technicalAlarms];
+export const EVENT_FUNCTIONS: readonly VigilFunction[] = [
+  recorder,
+  seizureDetector,
+  heartRateMonitor,
+  technicalAlarms,
+];
 
 export function functionsByName(): Map<string, VigilFunction> {
   return new Map(EVENT_FUNCTIONS.map((f) => [f.name, f]));

@@ -19,7 +19,7 @@ interface Stage {
 }
 
 /** Dockerfile → stages of instructions (comments dropped, `\` continuations joined). */
-export function parseDockerfile(text: string): { args: Instruction[]; stages: Stage[] } {
+function parseDockerfile(text: string): { args: Instruction[]; stages: Stage[] } {
   const instructions: Instruction[] = [];
   let buf = '';
   let start = 0;

@@ -308,7 +308,6 @@ describe('the capacity plan', () => {
 
 describe('the validator itself', () => {
   const svc = () =>
-    // biome-ignore lint/suspicious/noExplicitAny: deliberately breaking a valid manifest field by field
     structuredClone(knativeServices(rendered.get('knative/overlays/dev')!.resources)[0]!) as any;
 
   it('fails on an unknown apiVersion/kind', () => {

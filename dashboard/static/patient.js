@@ -27,7 +27,6 @@ watchDeviceLiveness();
 const state = {
   live: true,
   range: null, // [from, to] in history mode
-  range: null, // [from, to] in history mode
   hr: [], // {x, y}
   prob: [],
   alerts: [], // {x, y, alert}
