@@ -8,7 +8,9 @@ import { parseArgs } from 'node:util';
 import { benchCompare } from '../../perf/bench-compare.ts';
 import { benchFrameworks } from '../../perf/bench-frameworks.ts';
 import { benchScenario } from '../../perf/bench-ingest.ts';
+import { benchLatency } from '../../perf/bench-latency.ts';
 import { benchSimulator } from '../../perf/bench-simulator.ts';
+import { benchStorage } from '../../perf/bench-storage.ts';
 import { type BenchReport, machine, printReport, round } from '../../perf/report.ts';
 import type { Backend } from '../../perf/runtime-process.ts';
 import { SCENARIOS } from '../../perf/scenarios/index.ts';
@@ -16,7 +18,16 @@ import { SCENARIOS } from '../../perf/scenarios/index.ts';
 const PERF = path.resolve(import.meta.dirname, '../../perf');
 /** Benches other engineers own; run as scripts when present (exit code 0 = their thresholds passed). */
 const EXTERNAL = { detector: 'bench-detector.ts', dashboard: 'bench-dashboard.ts' } as const;
-const BENCHES = ['simulator', 'ingest', 'frameworks', 'compare', 'detector', 'dashboard'] as const;
+const BENCHES = [
+  'simulator',
+  'ingest',
+  'frameworks',
+  'latency',
+  'storage',
+  'compare',
+  'detector',
+  'dashboard',
+] as const;
 type BenchName = (typeof BENCHES)[number];
 
 const USAGE = `Usage: vigil bench [NAME...] [options]
@@ -25,6 +36,9 @@ Benchmarks (default: all, in this order): ${BENCHES.join(', ')}
   simulator  the simulator against a trivial sink (bar: >= 5,000 events/s)
   ingest     perf/scenarios/*: ingest -> stored throughput, ack latency, runtime RSS
   frameworks Hono vs functions-framework (Express) on the ingest hot path
+  latency    device -> stored latency at constant rate; heart-rate sample -> alert stored (bar: p99 < 200 ms)
+  storage    storage layer rows/s without HTTP (recorder, multi-row vs one-row INSERT); both backends
+             unless --backend is given
   compare    Vigil vs the synchronous baseline, stored EEG chunks/s on MariaDB (bar: >= 20x)
   detector   perf/bench-detector.ts, when present
   dashboard  perf/bench-dashboard.ts, when present
@@ -107,6 +121,11 @@ export async function run(args: string[]): Promise<number> {
       else if (name === 'ingest') for (const s of scenarios) record(await benchScenario(backend, s));
       else if (name === 'compare') record(await benchCompare(duration ?? 10));
       else if (name === 'frameworks') (await benchFrameworks(duration ?? 10)).forEach(record);
+      else if (name === 'latency') (await benchLatency(backend, duration ?? 15)).forEach(record);
+      else if (name === 'storage')
+        (
+          await benchStorage(v.backend ? [backend] : ['sqlite', 'mysql'], Math.min(duration ?? 5, 10))
+        ).forEach(record);
       else {
         const file = path.join(PERF, EXTERNAL[name]);
         if (!existsSync(file)) {
