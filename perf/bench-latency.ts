@@ -3,7 +3,7 @@
 //  a. device → stored: heart-rate events (1 sample) at 500/s and 23 × 256 EEG JSON chunks at 100/s; for
 //     each event, its scheduled send time → the first poll (through a separate storage connection, in the
 //     runtime's process) that sees its `events` row.
-//  b. heart-rate ingest → alert stored (issue #4): BENCH_DEVICES patients (default 20) sending 1-sample events,
+//  b. heart-rate ingest → alert stored (issue #4): BENCH_DEVICES patients (default 100) sending 1-sample events,
 //     1,000 samples/s in total; half of them breach (150 bpm > the default high limit of 130) long enough for
 //     perf/scenarios/hr-alert-latency.ts's rule to raise, recover, and breach again. Latency per alert: send
 //     time of the sample that completed the breach (the alert's raised_at is that sample's time) → first poll
@@ -269,8 +269,9 @@ export async function benchAlertLatency(backend: Backend, durationS: number): Pr
     /** `${patientId} ${sampleTimeMs}` → scheduled send time, for breach samples. */
     const sendTimes = new Map<string, number>();
     let episodesSent = 0;
-    // Spread the breaching patients' episodes over the cycle; every patient starts in the normal phase.
-    const stagger = Math.floor((HRA.cycleSamples - HRA.breachSamples) / patients);
+    // Every patient starts with a few normal samples; first breaches are spread over one cycle.
+    const lead = (p: number) =>
+      HRA.leadSamples + Math.floor((p * (HRA.cycleSamples - HRA.breachSamples)) / patients);
     const stream: Stream = {
       rate: HRA.samplesPerS,
       agent: (n) => agents[n % devices.length]!,
@@ -279,8 +280,8 @@ export async function benchAlertLatency(backend: Backend, durationS: number): Pr
         const dev = devices[p]!;
         const k = Math.floor(n / devices.length); // this patient's k-th sample
         const timeMs = base + k * HRA.sampleStepMs;
-        const phase = (k + HRA.breachSamples + p * stagger) % HRA.cycleSamples;
-        const breaching = p % 2 === 0 && phase < HRA.breachSamples;
+        const phase = (k - lead(p)) % HRA.cycleSamples;
+        const breaching = p % 2 === 0 && phase >= 0 && phase < HRA.breachSamples;
         const key = `${dev.patientId} ${timeMs}`;
         if (breaching) sendTimes.set(key, scheduledAt);
         if (breaching && phase === HRA.raisingSampleIndex) episodesSent++;

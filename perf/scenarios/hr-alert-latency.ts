@@ -12,8 +12,14 @@ const RAISING_INDEX = Math.max(
 );
 
 export const HR_ALERT_LATENCY = {
-  /** Patients (one device each); BENCH_DEVICES overrides. Even-numbered ones breach. */
-  patients: 20,
+  /**
+   * Patients (one device, one keep-alive connection each); BENCH_DEVICES overrides. Even-numbered ones
+   * breach. 100 × 10 samples/s rather than 20 × 50/s: one connection carrying 50 requests/s (20 ms apart)
+   * queues behind any stall of the runtime, and that queueing, not the alert path, dominated: on a loaded
+   * 2-core machine (load average ~4), SQLite, `npx tsx perf/bench-latency.ts --duration 5` with 20 patients
+   * measured ack p50 927 ms; the same with BENCH_DEVICES=100, 14 ms.
+   */
+  patients: 100,
   /** 1-sample events per second, all patients together. */
   samplesPerS: 1000,
   /** Sample time advances this much per sample, independently of wall time (the rule uses sample time). */
@@ -21,9 +27,11 @@ export const HR_ALERT_LATENCY = {
   /**
    * Each breaching patient repeats: breachSamples above the limit (raises at raisingSampleIndex), then
    * normal samples, long enough (> clearSeconds) for the episode to clear before the next breach.
-   * At 50 samples/s per patient a cycle is 2 s of wall time.
+   * At 10 samples/s per patient a cycle is 6 s of wall time.
    */
-  cycleSamples: 100,
+  cycleSamples: 60,
+  /** Normal samples before a patient's first breach (plus its stagger). */
+  leadSamples: 5,
   breachSamples: RAISING_INDEX + 2,
   raisingSampleIndex: RAISING_INDEX,
   breachBpm: 150,
