@@ -26,7 +26,11 @@ const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 export const DEMO_EEG_DIR = path.join(REPO_ROOT, 'data/demo/eeg');
 export const DEMO_HR_DIR = path.join(REPO_ROOT, 'data/demo/heart-rate');
 /** Played by patient 1 by default: the CHB-MIT excerpt with a seizure from second 1 on. */
-const DEMO_EEG_FIRST = 'chb01_03_Seizure.edf';
+/**
+ * Played by patient 1 by default: a Bonn set-E (ictal) segment, which the model detects. The CHB-MIT
+ * scalp seizure excerpt is not detected by the current model (models/seizure/model-card.md).
+ */
+const DEMO_EEG_FIRST = path.join('bonn', 'setE', 'S046.txt');
 /** Played by patient 1 by default: the only BIDMC record above 130 bpm (t = 211-216 s). */
 const DEMO_HR_FIRST = 'bidmc_25_Numerics.csv';
 /**
@@ -50,7 +54,7 @@ Options:
   --from SECONDS        start this far into every recording (default 0)
   --encoding json|binary  EEG chunk body: JSON or float32 LE octet-stream (default json)
   --chunk-seconds S     seconds of signal per EEG chunk / heart-rate event (default 1, at most 10)
-  --eeg FILE|DIR        EEG recordings (repeatable; default data/demo/eeg, seizure excerpt first)
+  --eeg FILE|DIR        EEG recordings (repeatable; default data/demo/eeg, a Bonn seizure segment first)
   --hr FILE|DIR         heart-rate recordings (repeatable; default data/demo/heart-rate, bidmc_25 first)
   --no-eeg, --no-hr     leave that stream out
   --hae-batch N         Health Auto Export entries per request (default 100)
@@ -95,7 +99,9 @@ function positiveNumber(flag: string, value: string | undefined, fallback: numbe
 async function defaultFiles(dir: string, first: string, extensions: string[]): Promise<string[]> {
   let names: string[];
   try {
-    names = (await readdir(dir)).filter((f) => extensions.includes(path.extname(f).toLowerCase())).sort();
+    names = (await readdir(dir, { recursive: true }))
+      .filter((f) => extensions.includes(path.extname(f).toLowerCase()))
+      .sort();
   } catch {
     throw new UsageError(`${dir}: demo recordings not found; pass files with --eeg / --hr`);
   }
