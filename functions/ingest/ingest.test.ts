@@ -359,3 +359,52 @@ describe.each(['sqlite', 'mysql'] as const)('ingest gateway on %s', (backend) =>
     expect(m).toMatch(/^http_request_duration_seconds_count\{.*outcome="422".*\} [1-9]/m);
   });
 });
+
+describe('ingest under back-pressure', () => {
+  it('answers 503 with Retry-After when the broker cannot take more, and 202 again once it can', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const held = (name: string): VigilFunction => ({
+      name,
+      handle: async () => {
+        await gate;
+        return [];
+      },
+    });
+    const rt = await startTestRuntime('sqlite', {
+      functions: new Map([
+        ['recorder', held('recorder')],
+        ['seizure-detector', held('seizure-detector')],
+        ['heart-rate-monitor', held('heart-rate-monitor')],
+        ['technical-alarms', held('technical-alarms')],
+      ]),
+      subscribers: {},
+      maxPendingEvents: 2,
+    });
+    try {
+      const send = (ev: VigilEvent) =>
+        fetch(`${rt.ingestUrl}/`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${rt.device.token}`,
+            'content-type': 'application/cloudevents+json',
+          },
+          body: JSON.stringify(ev),
+        });
+      expect((await send(hrEvent(rt.device.deviceId))).status).toBe(202);
+      expect((await send(hrEvent(rt.device.deviceId))).status).toBe(202);
+      const full = await send(hrEvent(rt.device.deviceId));
+      expect(full.status).toBe(503);
+      expect(full.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(full.headers.get('content-type')).toBe('application/problem+json');
+      release();
+      await rt.idle();
+      expect((await send(hrEvent(rt.device.deviceId))).status).toBe(202);
+    } finally {
+      release();
+      await rt.stop();
+    }
+  });
+});
