@@ -268,6 +268,21 @@ describe.each(testBackends)('embedded broker on $name', ({ open }) => {
     await broker.stop();
   });
 
+  it('refuses new events when the pending payload bytes exceed the memory budget', async () => {
+    const broker = new EmbeddedBroker({
+      db,
+      routes,
+      functions: new Map([
+        ['alpha', { name: 'alpha', handle: () => new Promise<VigilEvent[]>(() => undefined) }],
+        ['sink', { name: 'sink', handle: () => new Promise<VigilEvent[]>(() => undefined) }],
+      ]),
+      maxPendingBytes: 100,
+    });
+    await broker.start();
+    await broker.accept([ev('b1', 'test.a', { blob: 'x'.repeat(200) })]);
+    await expect(broker.accept([ev('b2')])).rejects.toBeInstanceOf(BrokerFullError);
+  });
+
   it('rejects a reply that has its input type (it would loop)', async () => {
     const fns = new Map<string, VigilFunction>([
       ['alpha', { name: 'alpha', handle: async (e) => [{ ...e, id: `${e.id}.again` }] }],

@@ -31,6 +31,8 @@ export interface BrokerOptions {
   now?: () => number;
   /** Accepted events not yet fully delivered before new device events are refused (503). */
   maxPendingEvents?: number;
+  /** Outbox bytes of pending events (float32 EEG, JSON otherwise) before device events are refused: bounds memory. */
+  maxPendingBytes?: number;
   subscribers?: Record<string, SubscriberOptions>;
   /** Called for every delivery failure (no event data: may contain patient data). */
   onFailure?: (info: {
@@ -105,6 +107,8 @@ interface Stored {
   event: VigilEvent;
   /** Triggers with a pending delivery row (inline ones are already done). */
   triggers: string[];
+  /** Size of its outbox payload. */
+  bytes: number;
 }
 const DELIVERY_COLS = ['event_seq', 'subscriber', 'attempts', 'next_attempt_at'];
 
@@ -112,7 +116,9 @@ export class EmbeddedBroker implements EventSink {
   readonly #db: Db;
   readonly #routes: Route[];
   readonly #queues = new Map<string, Queue>();
-  readonly #events = new Map<number, { event: VigilEvent; remaining: number }>();
+  readonly #events = new Map<number, { event: VigilEvent; remaining: number; bytes: number }>();
+  #pendingBytes = 0;
+  readonly #maxPendingBytes: number;
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #now: () => number;
   readonly #ctx: FunctionContext;
@@ -130,7 +136,9 @@ export class EmbeddedBroker implements EventSink {
     this.#routes = opts.routes;
     this.#now = opts.now ?? Date.now;
     this.#ctx = { db: opts.db, now: this.#now };
-    this.#maxPending = opts.maxPendingEvents ?? 4000;
+    this.#maxPending = opts.maxPendingEvents ?? 20_000;
+    // An EEG chunk held in memory as JS number arrays takes about twice its float32 outbox size.
+    this.#maxPendingBytes = opts.maxPendingBytes ?? 48 * 2 ** 20;
     this.#onFailure = opts.onFailure;
     for (const route of opts.routes) {
       const fn = opts.functions.get(route.subscriber);
@@ -173,7 +181,8 @@ export class EmbeddedBroker implements EventSink {
         if (!q) continue; // a Trigger removed since; the row stays for an operator to inspect
         let entry = this.#events.get(seq);
         if (!entry) {
-          entry = { event: decodeEvent(Buffer.from(r.payload)), remaining: 0 };
+          entry = { event: decodeEvent(Buffer.from(r.payload)), remaining: 0, bytes: r.payload.byteLength };
+          this.#pendingBytes += entry.bytes;
           this.#events.set(seq, entry);
         }
         entry.remaining++;
@@ -191,7 +200,8 @@ export class EmbeddedBroker implements EventSink {
   /** Durably accepts device events. Resolves after commit; rejects with BrokerFullError under backpressure. */
   async accept(events: VigilEvent[]): Promise<AcceptResult> {
     if (this.#stopped) throw new BrokerFullError(1);
-    if (this.#events.size + events.length > this.#maxPending) throw new BrokerFullError(1);
+    if (this.#events.size + events.length > this.#maxPending || this.#pendingBytes > this.#maxPendingBytes)
+      throw new BrokerFullError(1);
     const { seqs } = await new Promise<{ seqs: (number | null)[] }>((done, fail) =>
       this.#enqueue({ kind: 'accept', events, done, fail }),
     );
@@ -338,7 +348,12 @@ export class EmbeddedBroker implements EventSink {
     for (let i = 0; i < events.length; i += 200) {
       const part = events.slice(i, i + 200);
       const params: SqlValue[] = [];
-      for (const e of part) params.push(e.source, e.id, e.type, encodeEvent(e), now);
+      const sizes = new Map<VigilEvent, number>();
+      for (const e of part) {
+        const payload = encodeEvent(e);
+        sizes.set(e, payload.byteLength);
+        params.push(e.source, e.id, e.type, payload, now);
+      }
       const rows = await tx.all<{ seq: number; source: string; id: string }>(
         `${verb} INTO broker_events (${EVENT_COLS.join(',')}) VALUES ${part.map(() => '(?,?,?,?,?)').join(',')} RETURNING seq, source, id`,
         params,
@@ -364,7 +379,7 @@ export class EmbeddedBroker implements EventSink {
             deliveries.push([seq, r.trigger, 0, now]);
           }
         }
-        out.push({ seq, event: e, triggers });
+        out.push({ seq, event: e, triggers, bytes: sizes.get(e)! });
       }
     }
     await insertRows(tx, 'broker_deliveries', DELIVERY_COLS, deliveries, { ignoreDuplicates: false });
@@ -403,14 +418,18 @@ export class EmbeddedBroker implements EventSink {
   #track(stored: (Stored | null)[], now: number): void {
     for (const s of stored) {
       if (!s || s.triggers.length === 0) continue;
-      this.#events.set(s.seq, { event: s.event, remaining: s.triggers.length });
+      this.#events.set(s.seq, { event: s.event, remaining: s.triggers.length, bytes: s.bytes });
+      this.#pendingBytes += s.bytes;
       for (const t of s.triggers) this.#schedule(t, { seq: s.seq, attempts: 0 }, now);
     }
   }
 
   #release(seq: number): void {
     const e = this.#events.get(seq);
-    if (e && --e.remaining <= 0) this.#events.delete(seq);
+    if (e && --e.remaining <= 0) {
+      this.#events.delete(seq);
+      this.#pendingBytes -= e.bytes;
+    }
   }
 
   #schedule(trigger: string, item: Item, at: number): void {
