@@ -9,6 +9,8 @@ export interface AcceptResult {
 
 export interface EventSink {
   accept(events: VigilEvent[]): Promise<AcceptResult>;
+  /** Seconds to wait when the sink already knows it would refuse (checked before a body is parsed). */
+  busy?(): number | undefined;
 }
 
 /** Raised when the sink cannot take events now; ingest answers 503 with Retry-After. */

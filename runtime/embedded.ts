@@ -60,8 +60,13 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       functions,
       now,
       maxPendingEvents: opts.maxPendingEvents,
-      // The recorder only writes storage: it runs inside the broker's accepting transaction.
-      subscribers: opts.subscribers ?? { recorder: { maxBatch: 256, concurrency: 1, inline: true } },
+      // The recorder only writes storage: it runs inside the broker's accepting transaction. Other batch
+      // functions take small batches: a batch is one transaction, and a long one delays every acknowledgement.
+      subscribers: opts.subscribers ?? {
+        recorder: { maxBatch: 256, concurrency: 1, inline: true },
+        'heart-rate-monitor': { maxBatch: 16, concurrency: 1 },
+        'technical-alarms': { maxBatch: 16, concurrency: 1 },
+      },
       onFailure: (f) =>
         log(
           `[broker] ${f.trigger}: ${f.type} attempt ${f.attempts} failed: ${f.error.slice(0, 200)}${f.deadLettered ? ' -> dead letter' : ''}`,

@@ -24,7 +24,7 @@ export async function openDb(opts: OpenOptions): Promise<Db> {
     db = new MysqlDb(opts.databaseUrl, opts.poolSize);
   } else {
     mkdirSync(opts.dataDir, { recursive: true });
-    db = await SqliteDb.open(sqliteFile(opts.dataDir));
+    db = new SqliteDb(sqliteFile(opts.dataDir));
   }
   if (opts.migrate !== false) {
     try {

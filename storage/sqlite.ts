@@ -1,56 +1,11 @@
-// Embedded backend: better-sqlite3 in WAL mode, on its own thread. The driver is synchronous, so on
-// the main thread every write, fsync and checkpoint would stall ingest and the functions; here they
-// run on the second core while the event loop goes on. A FIFO lock keeps transactions whole: another
-// caller's statement never slips into an open transaction.
+// Embedded backend: better-sqlite3 in WAL mode. The driver is synchronous, so an async transaction
+// would let other callers' statements slip into it; a FIFO lock serialises everything instead.
+// Checkpoints (copying the WAL into the database file, with an fsync) run on a separate thread, so
+// they do not stall the event loop that answers devices.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import Database from 'better-sqlite3';
 import type { Db, Row, RunResult, SqlValue, TxOptions } from './db.ts';
-
-/** Runs in the worker (CommonJS, evaluated from this string so it needs no file of its own). */
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
-const db = new Database(workerData.file);
-// 16 KiB pages: a one-second 23-channel EEG chunk (23.5 KB of float32) spans 2 pages, not 6.
-// Only takes effect when the file is created.
-db.pragma('page_size = 16384');
-db.pragma('journal_mode = WAL');
-// NORMAL in WAL mode survives a crash of the process; a power loss can lose the last commits.
-// Acknowledged data is committed with tx({ durable: true }): FULL syncs the WAL, and with it every
-// earlier commit, before the commit returns.
-db.pragma('synchronous = NORMAL');
-db.pragma('busy_timeout = 10000');
-db.pragma('foreign_keys = ON');
-const cache = new Map();
-function stmt(sql) {
-  let s = cache.get(sql);
-  if (!s) {
-    s = db.prepare(sql);
-    if (cache.size > 500) cache.clear();
-    cache.set(sql, s);
-  }
-  return s;
-}
-// Structured clone turns Buffers into Uint8Arrays; the driver binds Buffers only.
-const bind = (params) => params.map((p) => (p instanceof Uint8Array && !Buffer.isBuffer(p) ? Buffer.from(p.buffer, p.byteOffset, p.byteLength) : p));
-parentPort.on('message', (m) => {
-  let result = null;
-  try {
-    if (m.op === 'all') result = stmt(m.sql).all(...bind(m.params));
-    else if (m.op === 'get') result = stmt(m.sql).get(...bind(m.params)) ?? null;
-    else if (m.op === 'run') {
-      const r = stmt(m.sql).run(...bind(m.params));
-      result = { changes: r.changes, lastInsertId: Number(r.lastInsertRowid) };
-    } else if (m.op === 'exec') db.exec(m.sql);
-    else if (m.op === 'rollback') { if (db.inTransaction) db.exec('ROLLBACK'); }
-    else if (m.op === 'close') db.close();
-    parentPort.postMessage({ id: m.id, result });
-  } catch (e) {
-    parentPort.postMessage({ id: m.id, error: { message: e.message, code: e.code } });
-  }
-});
-parentPort.postMessage({ id: 0, result: 'ready' });
-`;
 
 class Lock {
   #tail: Promise<void> = Promise.resolve();
@@ -65,79 +20,71 @@ class Lock {
   }
 }
 
-type Op = 'all' | 'get' | 'run' | 'exec' | 'rollback' | 'close';
+type Stmt = Database.Statement<unknown[]>;
 
-export class SqliteError extends Error {
-  constructor(
-    message: string,
-    readonly code: string | undefined,
-  ) {
-    super(message);
+/** The checkpointer: its own connection, PASSIVE checkpoints (never blocking writers) every CHECKPOINT_MS. */
+const CHECKPOINT_MS = 250;
+const CHECKPOINTER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file);
+db.pragma('busy_timeout = 5000');
+const timer = setInterval(() => {
+  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch (e) { parentPort.postMessage(String(e.message)); }
+}, workerData.everyMs);
+parentPort.on('message', () => { clearInterval(timer); db.close(); process.exit(0); });
+`;
+
+function startCheckpointer(file: string): Worker {
+  const w = new Worker(CHECKPOINTER_SOURCE, {
+    eval: true,
+    workerData: {
+      file,
+      everyMs: CHECKPOINT_MS,
+      driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+    },
+  });
+  w.unref();
+  return w;
+}
+
+class SqliteConn {
+  readonly #stmts = new Map<string, Stmt>();
+  constructor(readonly raw: Database.Database) {}
+  stmt(sql: string): Stmt {
+    let s = this.#stmts.get(sql);
+    if (!s) {
+      s = this.raw.prepare(sql);
+      if (this.#stmts.size > 500) this.#stmts.clear();
+      this.#stmts.set(sql, s);
+    }
+    return s;
   }
 }
 
-/** Gives BLOB columns back as Buffers (they cross the thread boundary as plain Uint8Arrays). */
-function toBuffers<T>(row: T): T {
-  if (row && typeof row === 'object')
-    for (const [k, v] of Object.entries(row))
-      if (v instanceof Uint8Array && !Buffer.isBuffer(v))
-        (row as Record<string, unknown>)[k] = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-  return row;
+function exec<T>(conn: SqliteConn, sql: string, params: readonly SqlValue[], mode: 'all' | 'get' | 'run'): T {
+  const s = conn.stmt(sql);
+  const args = params as unknown[];
+  if (mode === 'run') {
+    const r = s.run(...args);
+    return { changes: r.changes, lastInsertId: Number(r.lastInsertRowid) } as T;
+  }
+  if (!s.reader) throw new Error(`not a query: ${sql.slice(0, 60)}`);
+  return (mode === 'all' ? s.all(...args) : s.get(...args)) as T;
 }
 
-class SqliteThread {
-  readonly #worker: Worker;
-  readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  #next = 1;
-  readonly ready: Promise<unknown>;
-
-  constructor(file: string) {
-    this.#worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { file, driver: createRequire(import.meta.url).resolve('better-sqlite3') },
-    });
-    this.ready = new Promise((resolve, reject) => this.#pending.set(0, { resolve, reject }));
-    this.#worker.on(
-      'message',
-      (m: { id: number; result?: unknown; error?: { message: string; code?: string } }) => {
-        const p = this.#pending.get(m.id);
-        if (!p) return;
-        this.#pending.delete(m.id);
-        if (m.error) p.reject(new SqliteError(m.error.message, m.error.code));
-        else p.resolve(m.result);
-      },
-    );
-    this.#worker.on('error', (err) => {
-      for (const p of this.#pending.values()) p.reject(err);
-      this.#pending.clear();
-    });
-  }
-
-  call<T>(op: Op, sql = '', params: readonly SqlValue[] = []): Promise<T> {
-    const id = this.#next++;
-    return new Promise<T>((resolve, reject) => {
-      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.#worker.postMessage({ id, op, sql, params });
-    });
-  }
-
-  async terminate(): Promise<void> {
-    await this.#worker.terminate();
-  }
-}
-
-/** Statements of one transaction, sent straight to the thread (the caller holds the lock). */
+/** A Db bound to a transaction that already holds the lock. */
 class SqliteTx implements Db {
   readonly dialect = 'sqlite' as const;
-  constructor(private readonly thread: SqliteThread) {}
+  constructor(private readonly conn: SqliteConn) {}
   async all<T = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    return (await this.thread.call<T[]>('all', sql, params)).map(toBuffers);
+    return exec<T[]>(this.conn, sql, params, 'all');
   }
   async get<T = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
-    return toBuffers((await this.thread.call<T | null>('get', sql, params)) ?? undefined);
+    return exec<T | undefined>(this.conn, sql, params, 'get');
   }
-  run(sql: string, params: readonly SqlValue[] = []): Promise<RunResult> {
-    return this.thread.call<RunResult>('run', sql, params);
+  async run(sql: string, params: readonly SqlValue[] = []): Promise<RunResult> {
+    return exec<RunResult>(this.conn, sql, params, 'run');
   }
   tx<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
     return fn(this);
@@ -150,66 +97,71 @@ class SqliteTx implements Db {
 export class SqliteDb implements Db {
   readonly dialect = 'sqlite' as const;
   readonly #lock = new Lock();
-  readonly #thread: SqliteThread;
-  readonly #direct: SqliteTx;
+  readonly #conn: SqliteConn;
+  readonly #checkpointer: Worker;
 
-  private constructor(thread: SqliteThread) {
-    this.#thread = thread;
-    this.#direct = new SqliteTx(thread);
+  constructor(file: string) {
+    const raw = new Database(file);
+    // 16 KiB pages: a one-second 23-channel EEG chunk (23.5 KB of float32) spans 2 pages, not 6.
+    // Only takes effect when the file is created.
+    raw.pragma('page_size = 16384');
+    raw.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode survives a crash of this process; a power loss can lose the last commits.
+    // Acknowledged data is committed with tx({durable: true}), which syncs the WAL (and with it every
+    // earlier commit) before resolving.
+    raw.pragma('synchronous = NORMAL');
+    raw.pragma('busy_timeout = 10000');
+    raw.pragma('foreign_keys = ON');
+    // The checkpointer thread keeps the WAL short; this is only the backstop should it fall behind.
+    raw.pragma('wal_autocheckpoint = 16384');
+    this.#conn = new SqliteConn(raw);
+    this.#checkpointer = startCheckpointer(file);
   }
 
-  static async open(file: string): Promise<SqliteDb> {
-    const thread = new SqliteThread(file);
-    try {
-      await thread.ready;
-    } catch (err) {
-      await thread.terminate();
-      throw err;
-    }
-    return new SqliteDb(thread);
-  }
-
-  async #locked<T>(fn: () => Promise<T>): Promise<T> {
+  async #locked<T>(fn: () => T): Promise<T> {
     const release = await this.#lock.acquire();
     try {
-      return await fn();
+      return fn();
     } finally {
       release();
     }
   }
   all<T = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    return this.#locked(() => this.#direct.all<T>(sql, params));
+    return this.#locked(() => exec<T[]>(this.#conn, sql, params, 'all'));
   }
   get<T = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
-    return this.#locked(() => this.#direct.get<T>(sql, params));
+    return this.#locked(() => exec<T | undefined>(this.#conn, sql, params, 'get'));
   }
   run(sql: string, params: readonly SqlValue[] = []): Promise<RunResult> {
-    return this.#locked(() => this.#direct.run(sql, params));
+    return this.#locked(() => exec<RunResult>(this.#conn, sql, params, 'run'));
   }
-  tx<T>(fn: (tx: Db) => Promise<T>, opts: TxOptions = {}): Promise<T> {
-    return this.#locked(async () => {
-      const t = this.#thread;
-      if (opts.durable) await t.call('exec', 'PRAGMA synchronous = FULL');
+  async tx<T>(fn: (tx: Db) => Promise<T>, opts: TxOptions = {}): Promise<T> {
+    const release = await this.#lock.acquire();
+    const raw = this.#conn.raw;
+    try {
+      if (opts.durable) raw.pragma('synchronous = FULL');
+      // IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading a read lock.
+      raw.exec('BEGIN IMMEDIATE');
       try {
-        // IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading a read lock.
-        await t.call('exec', 'BEGIN IMMEDIATE');
-        try {
-          const out = await fn(this.#direct);
-          await t.call('exec', 'COMMIT');
-          return out;
-        } catch (err) {
-          await t.call('rollback');
-          throw err;
-        }
-      } finally {
-        if (opts.durable) await t.call('exec', 'PRAGMA synchronous = NORMAL');
+        const out = await fn(new SqliteTx(this.#conn));
+        raw.exec('COMMIT');
+        return out;
+      } catch (err) {
+        if (raw.inTransaction) raw.exec('ROLLBACK');
+        throw err;
       }
-    });
+    } finally {
+      if (opts.durable) raw.pragma('synchronous = NORMAL');
+      release();
+    }
   }
-  close(): Promise<void> {
-    return this.#locked(async () => {
-      await this.#thread.call('close');
-      await this.#thread.terminate();
-    });
+  async close(): Promise<void> {
+    const release = await this.#lock.acquire();
+    try {
+      await this.#checkpointer.terminate();
+      this.#conn.raw.close();
+    } finally {
+      release();
+    }
   }
 }

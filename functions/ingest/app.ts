@@ -49,6 +49,13 @@ export function createIngestApp(opts: IngestOptions): Hono {
     let outcome = 'accepted';
     try {
       const device = await auth.authenticate(req.headers.get('authorization') ?? undefined);
+      // Refuse before reading and parsing the body: under overload, parsing what will be refused
+      // would only take CPU from the events already accepted.
+      const wait = opts.sink.busy?.();
+      if (wait !== undefined)
+        throw new ProblemError(503, 'the broker is at capacity: retry later', [], {
+          'retry-after': String(wait),
+        });
       const body = new Uint8Array(await req.arrayBuffer());
       const { events, extra } = toEvents(body, device);
       let result = { accepted: 0, duplicates: 0 };
