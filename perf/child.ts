@@ -19,7 +19,10 @@ export async function startChild<Ready>(
 ): Promise<Child<Ready>> {
   const proc = fork(script, [], {
     // BENCH_CPU_PROF=DIR writes a V8 CPU profile of the child there (open in Chrome DevTools).
+    // The same V8 heap settings as `npm start` (package.json): the runtime measured is the one users run.
     execArgv: [
+      '--max-old-space-size=192',
+      '--max-semi-space-size=8',
       '--import',
       'tsx',
       ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),

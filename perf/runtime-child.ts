@@ -63,6 +63,7 @@ async function counts(): Promise<ChildCounts> {
     events: await n('SELECT COUNT(*) AS n FROM events'),
     alerts: await n("SELECT COUNT(*) AS n FROM events WHERE type = 'org.vigil.alert.raised'"),
     rssBytes: process.memoryUsage().rss,
+    ...(process.env.BENCH_MEM ? { mem: (globalThis.gc?.(), process.memoryUsage()) } : {}),
   };
 }
 

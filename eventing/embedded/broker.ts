@@ -138,7 +138,7 @@ export class EmbeddedBroker implements EventSink {
     this.#ctx = { db: opts.db, now: this.#now };
     this.#maxPending = opts.maxPendingEvents ?? 20_000;
     // An EEG chunk held in memory as JS number arrays takes about twice its float32 outbox size.
-    this.#maxPendingBytes = opts.maxPendingBytes ?? 32 * 2 ** 20;
+    this.#maxPendingBytes = opts.maxPendingBytes ?? 16 * 2 ** 20;
     this.#onFailure = opts.onFailure;
     for (const route of opts.routes) {
       const fn = opts.functions.get(route.subscriber);
