@@ -58,3 +58,27 @@ export async function startTestRuntime(
     },
   };
 }
+
+/** Posts one event from the runtime's test device in binary mode (JSON data); answers the HTTP status. */
+export async function postAsDevice(
+  rt: Pick<TestRuntime, 'ingestUrl' | 'device'>,
+  e: { id: string; type: string; time: string; data: Record<string, unknown> },
+): Promise<number> {
+  const { deviceId, patientId, token } = rt.device;
+  const res = await fetch(rt.ingestUrl, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      'ce-specversion': '1.0',
+      'ce-id': e.id,
+      'ce-source': `/devices/${deviceId}`,
+      'ce-type': e.type,
+      'ce-subject': patientId,
+      'ce-time': e.time,
+    },
+    body: JSON.stringify({ patientId, deviceId, ...e.data }),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}

@@ -1,7 +1,7 @@
 // Device -> ingest -> broker -> heart-rate-monitor -> broker -> recorder -> alerts table, in the embedded runtime.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../eventing/contract.ts';
-import { startTestRuntime, type TestRuntime } from '../../runtime/testing.ts';
+import { postAsDevice, startTestRuntime, type TestRuntime } from '../../runtime/testing.ts';
 import { alertAudit, listAlerts } from '../../storage/alerts-store.ts';
 
 const T0 = Date.UTC(2024, 4, 1, 9, 0, 0);
@@ -15,30 +15,16 @@ describe.each(['sqlite', 'mysql'] as const)('heart-rate alerts end to end on %s'
     await rt?.stop();
   });
 
-  async function post(id: string, fromSecond: number, bpms: number[]): Promise<number> {
-    const { deviceId, patientId, token } = rt.device;
-    const res = await fetch(rt.ingestUrl, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${token}`,
-        'content-type': 'application/json',
-        'ce-specversion': '1.0',
-        'ce-id': id,
-        'ce-source': `/devices/${deviceId}`,
-        'ce-type': EVENT_TYPES.heartRateSample,
-        'ce-subject': patientId,
-        'ce-time': new Date(T0 + fromSecond * 1000).toISOString(),
-      },
-      body: JSON.stringify({
-        patientId,
-        deviceId,
+  const post = (id: string, fromSecond: number, bpms: number[]): Promise<number> =>
+    postAsDevice(rt, {
+      id,
+      type: EVENT_TYPES.heartRateSample,
+      time: new Date(T0 + fromSecond * 1000).toISOString(),
+      data: {
         source: 'e2e',
         samples: bpms.map((bpm, i) => ({ time: new Date(T0 + (fromSecond + i) * 1000).toISOString(), bpm })),
-      }),
+      },
     });
-    await res.arrayBuffer();
-    return res.status;
-  }
 
   it('stores one tachycardia alert, raised then cleared, even when the device sends twice', async () => {
     const high = new Array<number>(12).fill(150);

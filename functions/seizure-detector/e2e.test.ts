@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../eventing/contract.ts';
 import { BONN_SAMPLE_RATE_HZ, parseBonnText } from '../../recordings/bonn.ts';
-import { startTestRuntime, type TestRuntime } from '../../runtime/testing.ts';
+import { postAsDevice, startTestRuntime, type TestRuntime } from '../../runtime/testing.ts';
 import { alertAudit, listAlerts } from '../../storage/alerts-store.ts';
 import { recordingChunks } from './preprocess.ts';
 
@@ -22,33 +22,19 @@ describe.each(['sqlite', 'mysql'] as const)('seizure detection end to end on %s'
     await rt?.stop();
   });
 
-  async function post(id: string, startMs: number, samples: Float64Array): Promise<number> {
-    const { deviceId, patientId, token } = rt.device;
-    const res = await fetch(rt.ingestUrl, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${token}`,
-        'content-type': 'application/json',
-        'ce-specversion': '1.0',
-        'ce-id': id,
-        'ce-source': `/devices/${deviceId}`,
-        'ce-type': EVENT_TYPES.eegChunk,
-        'ce-subject': patientId,
-        'ce-time': new Date(startMs).toISOString(),
-      },
-      body: JSON.stringify({
-        patientId,
-        deviceId,
+  const post = (id: string, startMs: number, samples: Float64Array): Promise<number> =>
+    postAsDevice(rt, {
+      id,
+      type: EVENT_TYPES.eegChunk,
+      time: new Date(startMs).toISOString(),
+      data: {
         startTime: new Date(startMs).toISOString(),
         sampleRateHz: BONN_SAMPLE_RATE_HZ,
         channels: ['T5'],
         unit: 'uV',
         samples: [Array.from(samples)],
-      }),
+      },
     });
-    await res.arrayBuffer();
-    return res.status;
-  }
 
   it('stores a prediction per chunk and one seizure alert (device retry included), cleared when the EEG calms', async () => {
     const seizure = recordingChunks(load('setE/S046.txt'), BONN_SAMPLE_RATE_HZ);
