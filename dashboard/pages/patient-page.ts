@@ -4,7 +4,7 @@ import { html } from 'hono/html';
 import type { WardPatient } from '../data/ward.ts';
 import { severityBadge, statusBadge, timeEl } from './format.ts';
 
-export function patientBody(p: WardPatient) {
+export function patientBody(p: WardPatient, threshold: number | null) {
   return html`<nav class="crumbs small"><a href="/">Ward</a> › ${p.name}</nav>
 <h1>${p.name} <span class="muted small">${p.id}</span></h1>
 <section class="summary card" aria-label="Current status">
@@ -40,7 +40,7 @@ export function patientBody(p: WardPatient) {
 </section>
 
 <section class="card" aria-labelledby="prob-h">
-  <h2 id="prob-h">Seizure probability <span class="unit">(0–1 per chunk; alert threshold 0.5)</span></h2>
+  <h2 id="prob-h">Seizure probability <span class="unit">(0–1, highest window of each chunk; ${threshold === null ? 'no model installed' : `a window counts as seizure at ≥ ${threshold}; an alert needs 3 of 4 such windows`})</span></h2>
   <div class="chart"><canvas id="prob-chart" aria-label="Seizure probability"></canvas></div>
   <p class="small muted" id="prob-empty">No predictions in this time range.</p>
 </section>

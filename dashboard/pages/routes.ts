@@ -1,5 +1,6 @@
 // Server-rendered pages. Each reads storage for its initial state and hands the page module the
 // current events.seq, so the live stream continues exactly where the rendered state ends.
+
 import { type Context, Hono } from 'hono';
 import { html } from 'hono/html';
 import { ALERT_KINDS, patientIdSchema, SEVERITIES } from '../../eventing/contract.ts';
@@ -22,6 +23,7 @@ import {
 import { requireRole } from '../auth/middleware.ts';
 import type { AppEnv, DashboardDeps } from '../context.ts';
 import { acknowledge, clear } from '../data/alert-actions.ts';
+import { seizureThreshold } from '../data/model-threshold.ts';
 import { ward } from '../data/ward.ts';
 import { BadParam, parseEnum, parseIntParam } from '../http/problem.ts';
 import { type AdminResult, adminBody } from './admin-page.ts';
@@ -65,8 +67,14 @@ export function pageRoutes(deps: DashboardDeps): Hono<AppEnv> {
     const p = (await ward(deps.db, deps.now())).find((x) => x.id === id)!;
     return render(
       c,
-      { title: p.name, active: '/', script: 'patient.js', chart: true, data: { head, patientId: id } },
-      patientBody(p),
+      {
+        title: p.name,
+        active: '/',
+        script: 'patient.js',
+        chart: true,
+        data: { head, patientId: id, threshold: seizureThreshold() },
+      },
+      patientBody(p, seizureThreshold()),
     );
   });
 

@@ -14,7 +14,7 @@ import {
   watchDeviceLiveness,
 } from './common.js';
 
-const { head, patientId } = pageData();
+const { head, patientId, threshold } = pageData();
 const Chart = window.Chart;
 const LIVE_WINDOW_MS = 15 * 60_000;
 const EEG_WINDOW_MS = 10_000;
@@ -117,7 +117,7 @@ const probChart = new Chart(document.getElementById('prob-chart'), {
         stepped: true,
       },
       {
-        label: 'Threshold 0.5',
+        label: threshold == null ? 'Threshold (no model)' : `Window threshold ${threshold}`,
         data: [],
         borderColor: '#b91c1c',
         borderDash: [6, 4],
@@ -245,10 +245,13 @@ function redraw() {
     hrChart.data.datasets[0].data = state.hr.slice();
     hrChart.data.datasets[3].data = state.alerts.slice();
     hrChart.update('none');
-    probChart.data.datasets[1].data = [
-      { x: lo, y: 0.5 },
-      { x: hi, y: 0.5 },
-    ];
+    probChart.data.datasets[1].data =
+      threshold == null
+        ? []
+        : [
+            { x: lo, y: threshold },
+            { x: hi, y: threshold },
+          ];
     probChart.data.datasets[0].data = state.prob.slice();
     probChart.update('none');
     eegChart.data.datasets = selectedChannels().map((c, i) => ({
