@@ -33,6 +33,18 @@ function ev(id: string, type = 'test.a', data: unknown = { n: 1 }): VigilEvent {
   return { specversion: '1.0', id, source: '/devices/d1', type, data };
 }
 
+/** Subscribers that never finish: every accepted event stays pending. */
+function stuckFunctions(): Map<string, VigilFunction> {
+  const stuck = (name: string): VigilFunction => ({
+    name,
+    handle: () => new Promise<VigilEvent[]>(() => undefined),
+  });
+  return new Map([
+    ['alpha', stuck('alpha')],
+    ['sink', stuck('sink')],
+  ]);
+}
+
 function recorder(name: string, seen: VigilEvent[], batch = false): VigilFunction {
   const f: VigilFunction = {
     name,
@@ -172,22 +184,8 @@ describe.each(testBackends)('embedded broker on $name', ({ open }) => {
   });
 
   it('resumes queued deliveries after a restart', async () => {
-    const blocked = new Map<string, VigilFunction>([
-      [
-        'alpha',
-        {
-          name: 'alpha',
-          handle: () => new Promise(() => undefined), // never finishes: the process "dies" mid-delivery
-        },
-      ],
-      [
-        'sink',
-        {
-          name: 'sink',
-          handle: () => new Promise(() => undefined),
-        },
-      ],
-    ]);
+    // Subscribers that never finish: the process "dies" mid-delivery.
+    const blocked = stuckFunctions();
     const first = new EmbeddedBroker({ db, routes, functions: blocked });
     await first.start();
     await first.accept([ev('r1'), ev('r2'), ev('r3', 'test.b')]);
@@ -213,10 +211,7 @@ describe.each(testBackends)('embedded broker on $name', ({ open }) => {
     const broker = new EmbeddedBroker({
       db,
       routes,
-      functions: new Map([
-        ['alpha', { name: 'alpha', handle: () => new Promise<VigilEvent[]>(() => undefined) }],
-        ['sink', { name: 'sink', handle: () => new Promise<VigilEvent[]>(() => undefined) }],
-      ]),
+      functions: stuckFunctions(),
       maxPendingEvents: 3,
     });
     await broker.start();
@@ -272,10 +267,7 @@ describe.each(testBackends)('embedded broker on $name', ({ open }) => {
     const broker = new EmbeddedBroker({
       db,
       routes,
-      functions: new Map([
-        ['alpha', { name: 'alpha', handle: () => new Promise<VigilEvent[]>(() => undefined) }],
-        ['sink', { name: 'sink', handle: () => new Promise<VigilEvent[]>(() => undefined) }],
-      ]),
+      functions: stuckFunctions(),
       maxPendingBytes: 100,
     });
     await broker.start();
