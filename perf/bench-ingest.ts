@@ -8,9 +8,21 @@ import { type Backend, rssSampler, startRuntimeProcess } from './runtime-process
 import { checkThresholds, type Scenario } from './scenario.ts';
 import { SCENARIOS } from './scenarios/index.ts';
 
+/** Seconds of the same load before measuring; BENCH_WARMUP_S=0 measures from a cold start. */
+const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 5);
+
 export async function benchScenario(backend: Backend, scenario: Scenario): Promise<BenchReport> {
   const rt = await startRuntimeProcess(backend, 1);
   try {
+    // Warm-up (k6's ramp-up): the same load, not counted, so a cold start is not what is measured.
+    if (WARMUP_S > 0) {
+      await runLoad(
+        rt.url,
+        { ...scenario, name: `${scenario.name}-warmup`, durationS: WARMUP_S },
+        rt.devices[0]!,
+      );
+      await rt.idle();
+    }
     const before = await rt.counts();
     const rss = rssSampler(() => rt.child.rssBytes());
     const t0 = performance.now();
@@ -31,6 +43,7 @@ export async function benchScenario(backend: Backend, scenario: Scenario): Promi
     return {
       bench: `ingest ${scenario.name} (${backend}): ${scenario.description}`,
       figures: {
+        'warm-up before measuring (s, same load, not counted)': WARMUP_S,
         'requests sent': load.requests,
         'acknowledged (2xx)': load.acknowledged,
         'failed (non-2xx, errors, timeouts)': load.failed,

@@ -12,12 +12,14 @@ export interface LoadResult {
   metrics: MetricValues;
 }
 
+/** Heart-rate events are numbered across every load in this process, so a warm-up never reuses sample times. */
+let hrEvent = 0;
+
 export async function runLoad(url: string, scenario: Scenario, device: Device): Promise<LoadResult> {
   const template = await buildPayload(scenario.payload, device, scenario.samplesPerEvent);
   const nextId = idSequence(scenario.name);
   const headers = { ...template.headers, authorization: `Bearer ${device.token}` };
   const samplesPerEvent = scenario.samplesPerEvent ?? 100;
-  let hrEvent = 0;
   const result = await autocannon({
     url: url.replace(/\/$/, '') + template.path,
     method: 'POST',
