@@ -270,6 +270,22 @@ describe.each(['sqlite', 'mysql'] as const)('ingest gateway on %s', (backend) =>
     const res = await post(big, { 'content-type': 'application/cloudevents+json' });
     expect(res.status).toBe(413);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
+    // Without a content-length (chunked), the limit is enforced while reading.
+    const chunks = Array.from({ length: 9 }, () => new TextEncoder().encode('x'.repeat(128 * 1024)));
+    const stream = new ReadableStream<Uint8Array>({
+      pull(ctrl) {
+        const next = chunks.shift();
+        if (next) ctrl.enqueue(next);
+        else ctrl.close();
+      },
+    });
+    const chunked = await fetch(`${rt.ingestUrl}/`, {
+      method: 'POST',
+      body: stream,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/cloudevents+json' },
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
     const many = Array.from({ length: 501 }, () => hrEvent(deviceId));
     const res2 = await post(JSON.stringify(many), { 'content-type': 'application/cloudevents-batch+json' });
     expect(res2.status).toBe(413);
