@@ -2,6 +2,8 @@
 // and the technical hr-implausible). The rule lives in rule.ts; this file does the I/O around it:
 // per-patient limits, the episode state in function_state (optimistic versions, retried on conflict),
 // and reply events with ids derived from the alert, so redelivery and replicas never duplicate an alert.
+
+import { alertClearedEvent, alertRaisedEvent } from '../../eventing/alert-events.ts';
 import {
   type AlertCleared,
   type AlertRaised,
@@ -44,13 +46,6 @@ function replyFor(
   limits: HeartRateLimits,
   rule: RuleConfig,
 ): VigilEvent {
-  const base = {
-    specversion: '1.0' as const,
-    source: HEART_RATE_MONITOR_SOURCE,
-    subject: input.patientId,
-    time: iso(d.at),
-    datacontenttype: 'application/json',
-  };
   if (d.action === 'clear') {
     const reason =
       d.kind === 'hr-implausible'
@@ -64,7 +59,7 @@ function replyFor(
       at: iso(d.at),
       reason,
     };
-    return { ...base, id: `${d.alertId}.cleared`, type: EVENT_TYPES.alertCleared, data };
+    return alertClearedEvent(HEART_RATE_MONITOR_SOURCE, data);
   }
   const evidence: Record<string, unknown> =
     d.kind === 'hr-implausible'
@@ -87,7 +82,7 @@ function replyFor(
     evidence: { ...evidence, deviceId: input.deviceId, source: input.source },
     raisedAt: iso(d.at),
   };
-  return { ...base, id: `${d.alertId}.raised`, type: EVENT_TYPES.alertRaised, data };
+  return alertRaisedEvent(HEART_RATE_MONITOR_SOURCE, data);
 }
 
 function parseInput(event: VigilEvent): HeartRateSample {

@@ -1,6 +1,8 @@
 // seizure-detector: org.vigil.eeg.chunk → org.vigil.eeg.prediction, plus org.vigil.alert.raised once per
 // seizure episode and org.vigil.alert.cleared when the episode ends. The episode state lives in
 // function_state (one row per patient), so it survives chunks, restarts and replicas.
+
+import { alertClearedEvent, alertRaisedEvent } from '../../eventing/alert-events.ts';
 import {
   type AlertCleared,
   type AlertRaised,
@@ -192,16 +194,7 @@ function transitionEvent(
         })),
       },
     };
-    return {
-      specversion: '1.0',
-      id: `${alertId}.raised`,
-      source: FUNCTION_SOURCE,
-      type: EVENT_TYPES.alertRaised,
-      subject: chunk.patientId,
-      time: at,
-      datacontenttype: 'application/json',
-      data,
-    };
+    return alertRaisedEvent(FUNCTION_SOURCE, data);
   }
   const data: AlertCleared = {
     alertId,
@@ -211,14 +204,5 @@ function transitionEvent(
     at,
     reason: `${rule.endNegatives} consecutive one-second windows below the threshold; last positive window started ${new Date(t.lastPositiveMs).toISOString()}`,
   };
-  return {
-    specversion: '1.0',
-    id: `${alertId}.cleared`,
-    source: FUNCTION_SOURCE,
-    type: EVENT_TYPES.alertCleared,
-    subject: chunk.patientId,
-    time: at,
-    datacontenttype: 'application/json',
-    data,
-  };
+  return alertClearedEvent(FUNCTION_SOURCE, data);
 }

@@ -7,6 +7,8 @@
 //   before and has been silent for VIGIL_DEVICE_SILENT_SECONDS (default 60) raises device-silent once;
 //   it is cleared when the device is heard again or revoked. The alert id carries the device's
 //   last_seen_at, so concurrent checks on several replicas name the same alert.
+
+import { alertClearedEvent, alertRaisedEvent } from '../../eventing/alert-events.ts';
 import {
   type AlertCleared,
   type AlertRaised,
@@ -71,31 +73,8 @@ function rememberReplies(recent: Recent[], key: string, replies: VigilEvent[]): 
   return replies.length ? [...recent, { key, replies }].slice(-RECENT_INPUTS) : recent;
 }
 
-function raisedEvent(a: AlertRaised): VigilEvent {
-  return {
-    specversion: '1.0',
-    id: `${a.alertId}.raised`,
-    source: TECHNICAL_ALARMS_SOURCE,
-    type: EVENT_TYPES.alertRaised,
-    subject: a.patientId,
-    time: a.raisedAt,
-    datacontenttype: 'application/json',
-    data: a,
-  };
-}
-
-function clearedEvent(c: AlertCleared): VigilEvent {
-  return {
-    specversion: '1.0',
-    id: `${c.alertId}.cleared`,
-    source: TECHNICAL_ALARMS_SOURCE,
-    type: EVENT_TYPES.alertCleared,
-    subject: c.patientId,
-    time: c.at,
-    datacontenttype: 'application/json',
-    data: c,
-  };
-}
+const raisedEvent = (a: AlertRaised): VigilEvent => alertRaisedEvent(TECHNICAL_ALARMS_SOURCE, a);
+const clearedEvent = (c: AlertCleared): VigilEvent => alertClearedEvent(TECHNICAL_ALARMS_SOURCE, c);
 
 function extend(span: Span | null, chunk: Span): Span {
   return span && chunk.start - span.end <= EEG_MAX_GAP_SECONDS * 1000

@@ -1,0 +1,31 @@
+// The envelopes of alert.raised / alert.cleared, built one way for every function that raises alerts.
+// The ids are derived from the alert id, so a redelivered input yields the same events and storage
+// keeps them once.
+import type { VigilEvent } from '../functions/types.ts';
+import { type AlertCleared, type AlertRaised, EVENT_TYPES } from './contract.ts';
+
+export function alertRaisedEvent(source: string, data: AlertRaised): VigilEvent<AlertRaised> {
+  return {
+    specversion: '1.0',
+    id: `${data.alertId}.raised`,
+    source,
+    type: EVENT_TYPES.alertRaised,
+    subject: data.patientId,
+    time: data.raisedAt,
+    datacontenttype: 'application/json',
+    data,
+  };
+}
+
+export function alertClearedEvent(source: string, data: AlertCleared): VigilEvent<AlertCleared> {
+  return {
+    specversion: '1.0',
+    id: `${data.alertId}.cleared`,
+    source,
+    type: EVENT_TYPES.alertCleared,
+    subject: data.patientId,
+    time: data.at,
+    datacontenttype: 'application/json',
+    data,
+  };
+}
