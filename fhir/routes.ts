@@ -264,26 +264,22 @@ async function predictionPage(
   });
 }
 
+/** Table and time column counted for each Observation source. */
+const COUNTED: Record<ObsSource, [table: string, time: string]> = {
+  hr: ['heart_rate_samples', 'time'],
+  pred: ['predictions', 'window_start'],
+};
+
 async function countRows(db: Db, sources: Set<ObsSource>, patientId: string, r: TimeRange): Promise<number> {
   let total = 0;
-  if (sources.has('hr'))
-    total += Number(
-      (
-        await db.get<{ n: number }>(
-          'SELECT COUNT(*) AS n FROM heart_rate_samples WHERE patient_id = ? AND time >= ? AND time <= ?',
-          [patientId, r.from, r.to],
-        )
-      )?.n ?? 0,
+  for (const source of sources) {
+    const [table, time] = COUNTED[source];
+    const row = await db.get<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM ${table} WHERE patient_id = ? AND ${time} >= ? AND ${time} <= ?`,
+      [patientId, r.from, r.to],
     );
-  if (sources.has('pred'))
-    total += Number(
-      (
-        await db.get<{ n: number }>(
-          'SELECT COUNT(*) AS n FROM predictions WHERE patient_id = ? AND window_start >= ? AND window_start <= ?',
-          [patientId, r.from, r.to],
-        )
-      )?.n ?? 0,
-    );
+    total += Number(row?.n ?? 0);
+  }
   return total;
 }
 
