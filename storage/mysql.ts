@@ -6,6 +6,7 @@ import type { Db, Row, RunResult, SqlValue, TxOptions } from './db.ts';
 type Queryable = Pick<mysql.Pool, 'query'>;
 
 const RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
+const MAX_ATTEMPTS = 8;
 
 async function q(conn: Queryable, sql: string, params: readonly SqlValue[]): Promise<unknown> {
   const [rows] = await conn.query(sql, params as unknown[]);
@@ -60,13 +61,15 @@ export class MysqlDb extends MysqlConnDb {
       } catch (err) {
         await conn.rollback().catch(() => undefined);
         const code = (err as { code?: string }).code;
-        if (attempt < 4 && code && RETRYABLE.has(code)) continue;
-        throw err;
+        if (!(attempt < MAX_ATTEMPTS && code && RETRYABLE.has(code))) throw err;
       } finally {
         conn.release();
       }
+      // Transactions that deadlocked together would collide again if retried at once: back off at random.
+      await new Promise((r) => setTimeout(r, Math.random() * 5 * 2 ** attempt));
     }
   }
+
   override async close(): Promise<void> {
     await this.#pool.end();
   }
