@@ -2,7 +2,8 @@
 // the container serves the one named by FUNCTION_TARGET (cli/serve.ts).
 import { heartRateMonitor } from './heart-rate-monitor/index.ts';
 import { recorder } from './recorder/index.ts';
-import { seizureDetector } from './seizure-detector/index.ts';
+import type { Detect } from './seizure-detector/detection-pool.ts';
+import { createSeizureDetector, seizureDetector } from './seizure-detector/index.ts';
 import { technicalAlarms } from './technical-alarms/index.ts';
 import type { VigilFunction } from './types.ts';
 
@@ -13,6 +14,10 @@ export const EVENT_FUNCTIONS: readonly VigilFunction[] = [
   technicalAlarms,
 ];
 
-export function functionsByName(): Map<string, VigilFunction> {
-  return new Map(EVENT_FUNCTIONS.map((f) => [f.name, f]));
+/** Every function by name; `detect` replaces the seizure detector's in-thread detection (a pool's). */
+export function functionsByName(opts: { detect?: Detect } = {}): Map<string, VigilFunction> {
+  const fns = EVENT_FUNCTIONS.map((f) =>
+    f === seizureDetector && opts.detect ? createSeizureDetector({ detect: opts.detect }) : f,
+  );
+  return new Map(fns.map((f) => [f.name, f]));
 }

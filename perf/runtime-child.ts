@@ -45,6 +45,9 @@ const rt = await startRuntime({
   ingestPort: 0,
   dashboard: false,
   technicalCheckSeconds: 0,
+  ...(process.env.BENCH_DETECTION_THREADS
+    ? { detectionThreads: Number(process.env.BENCH_DETECTION_THREADS) }
+    : {}),
   log: (line) => process.stderr.write(`${line}\n`),
 });
 const devices: ChildReady['devices'] = [];

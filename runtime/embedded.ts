@@ -29,6 +29,8 @@ export interface RuntimeOptions {
   /** Seconds between technical checks (the cluster's PingSource); 0 disables them. */
   technicalCheckSeconds?: number;
   maxPendingEvents?: number;
+  /** Worker threads running the seizure detector's feature extraction and model (default 1; 0 = on the event loop). */
+  detectionThreads?: number;
   subscribers?: Record<string, SubscriberOptions>;
   log?: (line: string) => void;
 }
@@ -52,7 +54,18 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     for (const c of closers.reverse()) await c().catch(() => undefined);
   };
   try {
-    const functions = opts.functions ?? (await import('../functions/registry.ts')).functionsByName();
+    let functions = opts.functions;
+    if (!functions) {
+      const { functionsByName } = await import('../functions/registry.ts');
+      const threads = opts.detectionThreads ?? 1;
+      if (threads > 0) {
+        // Detection on its own thread: the event loop stays free to acknowledge devices.
+        const { DetectionPool } = await import('../functions/seizure-detector/detection-pool.ts');
+        const pool = new DetectionPool({ threads });
+        closers.push(() => pool.close());
+        functions = functionsByName({ detect: pool.detect });
+      } else functions = functionsByName();
+    }
     const routes = loadRoutes(ROUTE_FILES);
     const broker = new EmbeddedBroker({
       db,
@@ -73,7 +86,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         ),
     });
     await broker.start();
-    closers.splice(1, 0, () => broker.stop());
+    closers.push(() => broker.stop());
 
     const host = opts.host ?? '127.0.0.1';
     let ready = false;

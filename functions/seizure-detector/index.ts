@@ -14,6 +14,7 @@ import {
 import { readState, writeState } from '../../storage/function-state.ts';
 import type { FunctionContext, VigilEvent, VigilFunction } from '../types.ts';
 import { type ChunkDetection, detectChunk } from './detect.ts';
+import type { Detect } from './detection-pool.ts';
 import {
   DEFAULT_EPISODE_RULE,
   type EpisodeRule,
@@ -51,6 +52,11 @@ export interface DetectorOptions {
   /** Model directory (default models/seizure). */
   modelDir?: string;
   rule?: EpisodeRule;
+  /**
+   * Runs the served detection path; default detectChunk() on this thread. The embedded runtime passes
+   * a DetectionPool's so feature extraction runs beside its event loop.
+   */
+  detect?: Detect;
 }
 
 export function createSeizureDetector(options: DetectorOptions = {}): VigilFunction {
@@ -69,7 +75,9 @@ export function createSeizureDetector(options: DetectorOptions = {}): VigilFunct
       }
       const chunk = parsed.data;
       const model = await loadSeizureModel(options.modelDir);
-      const detection = await detectChunk(model, chunk.samples, chunk.sampleRateHz);
+      const detection = options.detect
+        ? await options.detect(chunk.samples, chunk.sampleRateHz)
+        : await detectChunk(model, chunk.samples, chunk.sampleRateHz);
       if (detection.windowScores.length === 0) return []; // shorter than one window: nothing to say
       const prediction = predictionEvent(event, chunk, detection, model);
       const alerts = await updateEpisodes(event, chunk, detection, model, rule, ctx);

@@ -1,0 +1,44 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { detectChunk } from './detect.ts';
+import { DetectionPool } from './detection-pool.ts';
+import { loadSeizureModel } from './model.ts';
+
+/** Two channels, 3 s at 256 Hz: a 10 Hz rhythm and a sharper 3 Hz spike-and-wave-like signal. */
+function chunk(): number[][] {
+  const n = 3 * 256;
+  return [
+    Array.from({ length: n }, (_, i) => 40 * Math.sin((2 * Math.PI * 10 * i) / 256)),
+    Array.from({ length: n }, (_, i) => 300 * Math.sin((2 * Math.PI * 3 * i) / 256) ** 9 + (i % 7)),
+  ];
+}
+
+describe('DetectionPool', () => {
+  const pool = new DetectionPool({ threads: 2 });
+  afterAll(() => pool.close());
+
+  it('answers exactly what detectChunk answers on this thread', async () => {
+    const samples = chunk();
+    const here = await detectChunk(await loadSeizureModel(), samples, 256);
+    const there = await pool.detect(samples, 256);
+    expect(there.windowScores).toHaveLength(3);
+    expect(there).toEqual(here);
+  });
+
+  it('keeps many concurrent requests apart', async () => {
+    const inputs = Array.from({ length: 12 }, (_, k) => chunk().map((row) => row.map((v) => v * (1 + k))));
+    const model = await loadSeizureModel();
+    const expected = await Promise.all(inputs.map((s) => detectChunk(model, s, 256)));
+    const got = await Promise.all(inputs.map((s) => pool.detect(s, 256)));
+    expect(got).toEqual(expected);
+  });
+
+  it('rejects with the thread’s error instead of hanging', async () => {
+    await expect(pool.detect([[1, 2, 3]], Number.NaN)).rejects.toThrow();
+  });
+
+  it('refuses work once closed', async () => {
+    const p = new DetectionPool();
+    await p.close();
+    await expect(p.detect(chunk(), 256)).rejects.toThrow(/closed/);
+  });
+});
