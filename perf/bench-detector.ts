@@ -11,6 +11,7 @@ import { seizureDetector } from '../functions/seizure-detector/index.ts';
 import { loadSeizureModel } from '../functions/seizure-detector/model.ts';
 import { BONN_SAMPLE_RATE_HZ, parseBonnText } from '../recordings/bonn.ts';
 import { openDb } from '../storage/open.ts';
+import { percentile } from './percentile.ts';
 
 const CHANNELS = 23;
 const RATE = 256;
@@ -24,10 +25,6 @@ function signal(seconds: number, seed: number): number[][] {
       return 30 * Math.sin(2 * Math.PI * (3 + c / 10) * t) + 15 * Math.sin(2 * Math.PI * 10 * t + c) + noise;
     }),
   );
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 const model = await loadSeizureModel();

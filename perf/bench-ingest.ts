@@ -46,6 +46,9 @@ export async function benchScenario(backend: Backend, scenario: Scenario): Promi
         'warm-up before measuring (s, same load, not counted)': WARMUP_S,
         'requests sent': load.requests,
         'acknowledged (2xx)': load.acknowledged,
+        ...(scenario.executor === 'constant-arrival-rate'
+          ? { 'dropped (every connection busy at the scheduled start)': load.dropped }
+          : {}),
         'failed (non-2xx, errors, timeouts)': load.failed,
         'offered req/s': load.metrics.http_reqs!.rate!,
         [`stored ${eeg ? 'EEG chunks' : 'heart-rate samples'}`]: stored,

@@ -17,6 +17,7 @@ import { loadEegFile } from '../simulator/recordings.ts';
 import { EegChunker, eegChunkRequest, heartRateRequest } from '../simulator/requests.ts';
 import type { OutgoingRequest } from '../simulator/sender.ts';
 import { DEMO_EDF, type Device, idSequence } from './payloads.ts';
+import { percentile } from './percentile.ts';
 import { allPassed, type BenchReport, printReport } from './report.ts';
 import type { ChildWatched, WatchTable } from './runtime-child.ts';
 import { type Backend, type RuntimeProcess, startRuntimeProcess } from './runtime-process.ts';
@@ -36,11 +37,6 @@ const POLL_MS = 5;
  * say how long the warm-up was; BENCH_WARMUP_S=0 measures from a cold start.
  */
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 5);
-
-export function percentile(sorted: readonly number[], p: number): number {
-  if (!sorted.length) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 function stats(xs: number[]): {
   'p(50)': number;

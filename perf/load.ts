@@ -1,13 +1,18 @@
-// Runs one scenario's HTTP load with autocannon (in this process; the target runs in another) and
-// returns k6-named metrics. Every request gets a fresh `ce-id` so the runtime never drops it as a duplicate.
+// Runs one scenario's HTTP load (in this process; the target runs in another) and returns k6-named
+// metrics: closed loop with autocannon, constant arrival rate with perf/arrival-rate.ts (autocannon's
+// rate limit sends in bursts). Every request gets a fresh `ce-id` so none is dropped as a duplicate.
 import autocannon from 'autocannon';
+import { constantArrivalRate } from './arrival-rate.ts';
 import { buildPayload, type Device, heartRateBody, idSequence } from './payloads.ts';
+import { percentile } from './percentile.ts';
 import type { MetricValues, Scenario } from './scenario.ts';
 
 export interface LoadResult {
   requests: number;
   acknowledged: number;
   failed: number;
+  /** Starts skipped because every connection was busy (k6 dropped_iterations; open model only). */
+  dropped: number;
   durationS: number;
   metrics: MetricValues;
 }
@@ -20,12 +25,47 @@ export async function runLoad(url: string, scenario: Scenario, device: Device): 
   const nextId = idSequence(scenario.name);
   const headers = { ...template.headers, authorization: `Bearer ${device.token}` };
   const samplesPerEvent = scenario.samplesPerEvent ?? 100;
+  if (scenario.executor === 'constant-arrival-rate') {
+    const r = await constantArrivalRate(url, {
+      rate: scenario.rate ?? 1,
+      durationS: scenario.durationS,
+      maxInFlight: scenario.connections,
+      make: () => ({
+        path: template.path,
+        headers: { ...headers, 'ce-id': nextId() },
+        body:
+          scenario.payload === 'heart-rate'
+            ? heartRateBody(device, hrEvent++, samplesPerEvent)
+            : (template.body as string | Buffer),
+      }),
+    });
+    const ok = r.statuses.filter((s) => s >= 200 && s < 300).length;
+    const lat = [...r.latenciesMs].sort((a, b) => a - b);
+    return {
+      requests: r.requests,
+      acknowledged: ok,
+      failed: r.requests - ok,
+      dropped: r.dropped,
+      durationS: r.durationS,
+      metrics: {
+        http_req_duration: {
+          avg: lat.reduce((a, b) => a + b, 0) / Math.max(1, lat.length),
+          max: lat.at(-1) ?? Number.NaN,
+          'p(50)': percentile(lat, 50),
+          'p(90)': percentile(lat, 90),
+          'p(99)': percentile(lat, 99),
+        },
+        http_req_failed: { rate: r.requests > 0 ? (r.requests - ok) / r.requests : 0 },
+        http_reqs: { count: r.requests, rate: r.requests / r.durationS },
+        dropped_iterations: { count: r.dropped },
+      },
+    };
+  }
   const result = await autocannon({
     url: url.replace(/\/$/, '') + template.path,
     method: 'POST',
     connections: scenario.connections,
     duration: scenario.durationS,
-    ...(scenario.executor === 'constant-arrival-rate' ? { overallRate: scenario.rate } : {}),
     requests: [
       {
         method: 'POST',
@@ -47,6 +87,7 @@ export async function runLoad(url: string, scenario: Scenario, device: Device): 
     requests: total,
     acknowledged: result['2xx'],
     failed,
+    dropped: 0,
     durationS: result.duration,
     metrics: {
       http_req_duration: {
