@@ -9,8 +9,11 @@ export interface AcceptResult {
 
 export interface EventSink {
   accept(events: VigilEvent[]): Promise<AcceptResult>;
-  /** Seconds to wait when the sink already knows it would refuse (checked before a body is parsed). */
-  busy?(): number | undefined;
+  /**
+   * Waits up to maxWaitMs for room (checked before a body is read). Resolves undefined when there is
+   * room, or the seconds a client should wait before retrying when there still is none.
+   */
+  admit?(maxWaitMs: number): Promise<number | undefined>;
 }
 
 /** Raised when the sink cannot take events now; ingest answers 503 with Retry-After. */

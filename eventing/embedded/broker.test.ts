@@ -263,6 +263,44 @@ describe.each(testBackends)('embedded broker on $name', ({ open }) => {
     await broker.stop();
   });
 
+  it('admit() holds a request until an event finishes, or says how long to wait', async () => {
+    let release = () => undefined as void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const held = (name: string): VigilFunction => ({
+      name,
+      handle: async () => {
+        await gate;
+        return [];
+      },
+    });
+    const broker = new EmbeddedBroker({
+      db,
+      routes,
+      functions: new Map([
+        ['alpha', held('alpha')],
+        ['sink', held('sink')],
+      ]),
+      maxPendingEvents: 1,
+    });
+    await broker.start();
+    expect(await broker.admit(0)).toBeUndefined();
+    await broker.accept([ev('w1')]);
+    // Full: with no wait allowed, or when nothing finishes in time, a retry-after in seconds.
+    expect(await broker.admit(0)).toBe(1);
+    const t0 = performance.now();
+    expect(await broker.admit(50)).toBe(1);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(45);
+    // A waiting request is let in as soon as the pending event is done.
+    const waiting = broker.admit(10_000);
+    setTimeout(release, 30);
+    expect(await waiting).toBeUndefined();
+    await broker.accept([ev('w2')]);
+    await broker.idle();
+    await broker.stop();
+  });
+
   it('refuses new events when the pending payload bytes exceed the memory budget', async () => {
     const broker = new EmbeddedBroker({
       db,

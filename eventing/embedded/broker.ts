@@ -125,6 +125,8 @@ export class EmbeddedBroker implements EventSink {
   readonly #maxPending: number;
   readonly #onFailure: BrokerOptions['onFailure'];
   #ops: Op[] = [];
+  /** Requests waiting in admit() for room, first come first served. */
+  readonly #waiters: (() => void)[] = [];
   #flushing = false;
   #stopped = false;
   #started = false;
@@ -205,6 +207,28 @@ export class EmbeddedBroker implements EventSink {
       : undefined;
   }
 
+  /**
+   * Holds a request until there is room (or maxWaitMs passed): under overload a device waits briefly
+   * instead of sending its body only to be refused, and refusals cost no parsing.
+   */
+  async admit(maxWaitMs: number): Promise<number | undefined> {
+    if (this.busy() === undefined) return undefined;
+    if (this.#stopped || maxWaitMs <= 0) return 1;
+    await new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        const i = this.#waiters.indexOf(wake);
+        if (i >= 0) this.#waiters.splice(i, 1);
+        resolve();
+      }, maxWaitMs);
+      this.#waiters.push(wake);
+    });
+    return this.busy();
+  }
+
   /** Durably accepts device events. Resolves after commit; rejects with BrokerFullError under backpressure. */
   async accept(events: VigilEvent[]): Promise<AcceptResult> {
     if (this.#stopped) throw new BrokerFullError(1);
@@ -229,6 +253,7 @@ export class EmbeddedBroker implements EventSink {
   /** Stops dispatching; in-flight deliveries finish, everything else stays in the outbox for the next start. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    for (const wake of this.#waiters.splice(0)) wake();
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
     while ([...this.#queues.values()].some((q) => q.inflight > 0) || this.#ops.length > 0 || this.#flushing)
@@ -437,6 +462,8 @@ export class EmbeddedBroker implements EventSink {
     if (e && --e.remaining <= 0) {
       this.#events.delete(seq);
       this.#pendingBytes -= e.bytes;
+      // One waiting request per finished event: roughly what its room allows.
+      if (this.#waiters.length > 0 && this.busy() === undefined) this.#waiters.shift()!();
     }
   }
 

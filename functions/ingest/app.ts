@@ -20,6 +20,8 @@ export interface IngestOptions {
   sink: EventSink;
   metrics: FunctionMetrics;
   now?: () => number;
+  /** How long a request may wait for room in the sink before 503 (default 1000 ms). */
+  admitWaitMs?: number;
   /** Reports whether the process is ready (storage reachable, broker started). */
   ready?: () => boolean;
 }
@@ -49,9 +51,9 @@ export function createIngestApp(opts: IngestOptions): Hono {
     let outcome = 'accepted';
     try {
       const device = await auth.authenticate(req.headers.get('authorization') ?? undefined);
-      // Refuse before reading and parsing the body: under overload, parsing what will be refused
-      // would only take CPU from the events already accepted.
-      const wait = opts.sink.busy?.();
+      // Wait for room before reading and parsing the body; refuse without parsing if none comes:
+      // under overload, parsing what will be refused would only take CPU from accepted events.
+      const wait = await opts.sink.admit?.(opts.admitWaitMs ?? 1000);
       if (wait !== undefined)
         throw new ProblemError(503, 'the broker is at capacity: retry later', [], {
           'retry-after': String(wait),
