@@ -1,5 +1,6 @@
 // The embedded runtime (`vigil up`): one process runs the broker (same Trigger YAML as the
 // cluster), every function, the ingest gateway and the dashboard, on SQLite or MySQL.
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EVENT_TYPES } from '../eventing/contract.ts';
@@ -29,10 +30,18 @@ export interface RuntimeOptions {
   /** Seconds between technical checks (the cluster's PingSource); 0 disables them. */
   technicalCheckSeconds?: number;
   maxPendingEvents?: number;
-  /** Worker threads running the seizure detector's feature extraction and model (default 1; 0 = on the event loop). */
+  /** Worker threads running the seizure detector's feature extraction and model (0 = on the event loop). */
   detectionThreads?: number;
   subscribers?: Record<string, SubscriberOptions>;
   log?: (line: string) => void;
+}
+
+/**
+ * A detection thread pays only where a core is free for it: with 2 cores, the event loop, V8's GC
+ * threads and the load already fill both, and a thread measured slower and ~70 MB larger (perf/RESULTS.md).
+ */
+export function defaultDetectionThreads(cores = availableParallelism()): number {
+  return Math.max(0, Math.min(4, cores - 2));
 }
 
 export interface Runtime {
@@ -57,7 +66,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     let functions = opts.functions;
     if (!functions) {
       const { functionsByName } = await import('../functions/registry.ts');
-      const threads = opts.detectionThreads ?? 1;
+      const threads = opts.detectionThreads ?? defaultDetectionThreads();
       if (threads > 0) {
         // Detection on its own thread: the event loop stays free to acknowledge devices.
         const { DetectionPool } = await import('../functions/seizure-detector/detection-pool.ts');

@@ -41,7 +41,11 @@ export class DetectionPool {
   }
 
   #spawn(): Thread {
-    const worker = new Worker(ENTRY, { workerData: { modelDir: this.#modelDir } });
+    const worker = new Worker(ENTRY, {
+      workerData: { modelDir: this.#modelDir },
+      // A chunk's features are a few hundred KB; a small heap keeps the runtime's RSS bounded.
+      resourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 },
+    });
     const thread: Thread = { worker, pending: new Map() };
     worker.on('message', (r: DetectionReply) => {
       const p = thread.pending.get(r.id);
