@@ -1,13 +1,31 @@
 // A trivial ingest stand-in for measuring the load generators themselves: reads the body, answers 202.
+// SINK_PARSE=eeg-json also does the least any JSON ingest must: JSON.parse the body and copy the EEG
+// samples into a Float32Array (perf/bench-ceiling.ts measures that floor).
 // Run as its own process (forked, it sends {type:'ready', url} over IPC; alone, it prints {"url": ...}).
 import http from 'node:http';
 
+const PARSE = process.env.SINK_PARSE === 'eeg-json';
+
+function toFloat32(body: Buffer): void {
+  const { samples } = JSON.parse(body.toString('utf8')) as { samples: number[][] };
+  const out = new Float32Array(samples.length * (samples[0]?.length ?? 0));
+  let k = 0;
+  for (const row of samples)
+    for (const v of row) {
+      if (!Number.isFinite(v)) throw new Error('not finite');
+      out[k++] = v;
+    }
+}
+
 const server = http.createServer((req, res) => {
   let bytes = 0;
+  const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => {
     bytes += c.length;
+    if (PARSE) chunks.push(c);
   });
   req.on('end', () => {
+    if (PARSE) toFloat32(Buffer.concat(chunks));
     res.writeHead(202, { 'content-length': '0', 'x-received-bytes': String(bytes) });
     res.end();
   });

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { benchCeiling } from '../../perf/bench-ceiling.ts';
 import { benchCompare } from '../../perf/bench-compare.ts';
 import { benchFrameworks } from '../../perf/bench-frameworks.ts';
 import { benchScenario } from '../../perf/bench-ingest.ts';
@@ -25,6 +26,7 @@ const BENCHES = [
   'latency',
   'storage',
   'compare',
+  'ceiling',
   'detector',
   'dashboard',
 ] as const;
@@ -40,6 +42,7 @@ Benchmarks (default: all, in this order): ${BENCHES.join(', ')}
   storage    storage layer rows/s without HTTP (recorder, multi-row vs one-row INSERT); both backends
              unless --backend is given
   compare    Vigil vs the synchronous baseline, stored EEG chunks/s on MariaDB (bar: >= 20x)
+  ceiling    what 2 cores allow for EEG JSON ingest: a parse-only server, and CPU per chunk by stage
   detector   perf/bench-detector.ts, when present
   dashboard  perf/bench-dashboard.ts, when present
 
@@ -120,6 +123,7 @@ export async function run(args: string[]): Promise<number> {
       if (name === 'simulator') (await benchSimulator(duration ?? 10)).forEach(record);
       else if (name === 'ingest') for (const s of scenarios) record(await benchScenario(backend, s));
       else if (name === 'compare') record(await benchCompare(duration ?? 10));
+      else if (name === 'ceiling') (await benchCeiling(duration ?? 10)).forEach(record);
       else if (name === 'frameworks') (await benchFrameworks(duration ?? 10)).forEach(record);
       else if (name === 'latency') (await benchLatency(backend, duration ?? 15)).forEach(record);
       else if (name === 'storage')
