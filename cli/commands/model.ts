@@ -6,8 +6,13 @@ import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { DEFAULT_EPISODE_RULE } from '../../functions/seizure-detector/episode.ts';
 import { type BonnEvaluation, evaluateBonn, evaluateEdf } from '../../functions/seizure-detector/evaluate.ts';
 import { formatConfusion } from '../../functions/seizure-detector/metrics.ts';
-import { DEFAULT_MODEL_DIR, loadSeizureModel } from '../../functions/seizure-detector/model.ts';
-import { trainSeizureModel } from '../../functions/seizure-detector/training/train.ts';
+import {
+  DEFAULT_MODEL_DIR,
+  loadSeizureModel,
+  MODEL_KINDS,
+  type ModelKind,
+} from '../../functions/seizure-detector/model.ts';
+import { DEFAULT_KIND, trainSeizureModel } from '../../functions/seizure-detector/training/train.ts';
 import { BonnFormatError } from '../../recordings/bonn.ts';
 import { EdfFormatError } from '../../recordings/edf.ts';
 
@@ -17,11 +22,11 @@ const DEFAULT_BONN = path.join(SHARED_DIR, 'data/eeg/bonn');
 const DEFAULT_OUT = path.join(REPO_ROOT, 'models/seizure');
 
 const USAGE = `Usage:
-  vigil model train [--bonn DIR] [--seed N] [--out DIR]
+  vigil model train [--bonn DIR] [--seed N] [--kind mlp|gbdt] [--out DIR]
       Train the seizure model on a Bonn-layout dir (default ${path.relative(process.cwd(), DEFAULT_BONN) || DEFAULT_BONN}):
-      split by recording (60/20/20, stratified by set, seeded), MLP with Adam and early stopping,
-      threshold on validation; writes model.onnx and model.json to DIR (default models/seizure).
-      --seed defaults to 1.
+      split by recording (60/20/20, stratified by set, seeded), an MLP with Adam and early stopping
+      or gradient-boosted trees (--kind, default ${DEFAULT_KIND}), threshold on validation; writes
+      model.onnx and model.json to DIR (default models/seizure). --seed defaults to 1.
   vigil model evaluate --bonn DIR [--split train|validation|test] [--model DIR] [--json]
       Run the served detector over every recording of a Bonn-layout dir (setA..setE, any subset;
       A-D label 0, E label 1): per-window and per-recording confusion matrices. A recording counts
@@ -69,6 +74,7 @@ async function train(args: string[]): Promise<number> {
   const { values } = parse(args, {
     bonn: { type: 'string' },
     seed: { type: 'string' },
+    kind: { type: 'string' },
     out: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -80,9 +86,13 @@ async function train(args: string[]): Promise<number> {
   const seed = Number(seedText);
   if (!/^\d+$/.test(seedText) || !Number.isSafeInteger(seed))
     throw new UsageError(`--seed must be a non-negative integer, got "${seedText}"`);
+  const kind = (values.kind as string | undefined) ?? DEFAULT_KIND;
+  if (!(MODEL_KINDS as readonly string[]).includes(kind))
+    throw new UsageError(`--kind must be ${MODEL_KINDS.join(' or ')}, got "${kind}"`);
   await trainSeizureModel({
     bonnDir: path.resolve((values.bonn as string | undefined) ?? DEFAULT_BONN),
     seed,
+    kind: kind as ModelKind,
     outDir: path.resolve((values.out as string | undefined) ?? DEFAULT_OUT),
     log: (line) => process.stdout.write(`${line}\n`),
   });

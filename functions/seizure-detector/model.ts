@@ -13,9 +13,15 @@ export const DEFAULT_MODEL_DIR =
 export const INPUT_NAME = 'features';
 export const OUTPUT_NAME = 'probability';
 
+/** What model.onnx holds: an MLP (Gemm/Relu) or gradient-boosted trees (ai.onnx.ml TreeEnsembleRegressor). */
+export const MODEL_KINDS = ['mlp', 'gbdt'] as const;
+export type ModelKind = (typeof MODEL_KINDS)[number];
+
 /** The sidecar written by `vigil model train` next to model.onnx. */
 export const modelInfoSchema = z.object({
   modelVersion: z.string().min(1),
+  /** Absent in model.json files written before trees existed: those are MLPs. */
+  kind: z.enum(MODEL_KINDS).default('mlp'),
   threshold: z.number().min(0).max(1),
   modelRateHz: z.number().positive(),
   featureNames: z.array(z.string()),
@@ -49,6 +55,10 @@ async function load(dir: string): Promise<SeizureModel> {
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
   });
+  if (session.inputNames.join() !== INPUT_NAME || session.outputNames.join() !== OUTPUT_NAME)
+    throw new Error(
+      `${onnxPath}: expected input "${INPUT_NAME}" and output "${OUTPUT_NAME}", got ${session.inputNames.join()} → ${session.outputNames.join()}`,
+    );
   return {
     info,
     async run(features, rows) {

@@ -28,15 +28,15 @@ export function recordingWindows(recording: BonnRecording): RecordingWindows {
   return { recording, features, nWindows };
 }
 
-export function toDataset(items: readonly RecordingWindows[]): Dataset {
+export function toDataset(items: readonly RecordingWindows[], dim = FEATURE_COUNT): Dataset {
   const n = items.reduce((a, r) => a + r.nWindows, 0);
-  const x = new Float32Array(n * FEATURE_COUNT);
+  const x = new Float32Array(n * dim);
   const y = new Uint8Array(n);
   let row = 0;
   for (const it of items) {
-    x.set(it.features, row * FEATURE_COUNT);
+    x.set(it.features, row * dim);
     y.fill(it.recording.label, row, row + it.nWindows);
     row += it.nWindows;
   }
-  return { x, y, n, dim: FEATURE_COUNT };
+  return { x, y, n, dim };
 }

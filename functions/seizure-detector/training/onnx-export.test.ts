@@ -6,8 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { BONN_SAMPLE_RATE_HZ, parseBonnText } from '../../../recordings/bonn.ts';
 import { loadSeizureModel } from '../model.ts';
 import { chunkFeatures, FEATURE_COUNT, recordingChunks } from '../preprocess.ts';
+import { gbdtPredict, trainGbdt } from './gbdt.ts';
 import { type Dataset, type MlpParams, predict, trainMlp } from './mlp.ts';
-import { exportOnnx, INPUT_NAME, OUTPUT_NAME } from './onnx-export.ts';
+import { exportGbdtOnnx, exportOnnx, INPUT_NAME, OUTPUT_NAME } from './onnx-export.ts';
 import { mulberry32 } from './rng.ts';
 
 async function runOnnx(bytes: Uint8Array, x: Float32Array, rows: number, dim: number): Promise<Float32Array> {
@@ -81,6 +82,39 @@ describe('ONNX export', () => {
     expect(onnx.length).toBe(val.n);
     for (let i = 0; i < val.n; i++) expect(Math.abs(onnx[i]! - ts[i]!)).toBeLessThan(1e-5);
     // and the model learned something: better than chance on held-out rows
+    let correct = 0;
+    for (let i = 0; i < val.n; i++) correct += (ts[i]! >= 0.5 ? 1 : 0) === val.y[i] ? 1 : 0;
+    expect(correct / val.n).toBeGreaterThan(0.8);
+  });
+
+  it('a GBDT exported as TreeEnsembleRegressor + Sigmoid reproduces the TypeScript trees (1e-5), deterministically', async () => {
+    const opts = {
+      trees: 60,
+      depth: 3,
+      learningRate: 0.2,
+      lambda: 1,
+      minChildWeight: 1,
+      maxBins: 16,
+      subsample: 0.8,
+      colsample: 0.8,
+      seed: 3,
+      patience: 0,
+    };
+    const train = synthetic(400, 6, 1);
+    const val = synthetic(200, 6, 2);
+    const a = trainGbdt(train, val, opts);
+    const b = trainGbdt(train, val, opts);
+    expect(b.model).toEqual(a.model);
+    expect(a.model.trees.length).toBe(60);
+    const bytes = exportGbdtOnnx(a.model, { modelVersion: 'test', docString: 'test', metadata: {} });
+    // rows exactly on thresholds must take the same branch in both: score the training rows too
+    for (const d of [val, train]) {
+      const onnx = await runOnnx(bytes, d.x, d.n, d.dim);
+      const ts = gbdtPredict(a.model, d.x, d.n);
+      expect(onnx.length).toBe(d.n);
+      for (let i = 0; i < d.n; i++) expect(Math.abs(onnx[i]! - ts[i]!)).toBeLessThan(1e-5);
+    }
+    const ts = gbdtPredict(a.model, val.x, val.n);
     let correct = 0;
     for (let i = 0; i < val.n; i++) correct += (ts[i]! >= 0.5 ? 1 : 0) === val.y[i] ? 1 : 0;
     expect(correct / val.n).toBeGreaterThan(0.8);

@@ -1,16 +1,24 @@
-// Serialises a trained MLP as an ONNX ModelProto (opset 13) with protobufjs and the schema in onnx.proto.
-// Graph: features → Sub(mean) → Mul(1/sd) → [Gemm → Relu]* → Gemm → Sigmoid → probability.
+// Serialises a trained model as an ONNX ModelProto (opset 13) with protobufjs and the schema in onnx.proto.
+// MLP graph: features → Sub(mean) → Mul(1/sd) → [Gemm → Relu]* → Gemm → Sigmoid → probability.
 // The standardisation lives in the graph, so the served model consumes raw features.
+// GBDT graph: features → ai.onnx.ml TreeEnsembleRegressor (sum of leaves + base score) → Sigmoid → probability.
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
+import type { GbdtModel } from './gbdt.ts';
 import type { MlpParams } from './mlp.ts';
 
 const SCHEMA = fileURLToPath(new URL('./onnx.proto', import.meta.url));
 export const OPSET = 13;
+/** ai.onnx.ml opset of the tree ensemble (TreeEnsembleRegressor with plain float attributes). */
+export const ML_OPSET = 3;
 const IR_VERSION = 8;
 const FLOAT = 1;
 const ATTR_FLOAT = 1;
 const ATTR_INT = 2;
+const ATTR_STRING = 3;
+const ATTR_FLOATS = 6;
+const ATTR_INTS = 7;
+const ATTR_STRINGS = 8;
 
 export const INPUT_NAME = 'features';
 export const OUTPUT_NAME = 'probability';
@@ -73,17 +81,28 @@ export function exportOnnx(params: MlpParams, info: ExportInfo): Uint8Array {
     }
   });
   node.push({ name: 'sigmoid', opType: 'Sigmoid', input: ['logit'], output: [OUTPUT_NAME] });
+  return encode(ModelProto, info, 'seizure_mlp', dim, node, initializer, [{ domain: '', version: OPSET }]);
+}
 
+function encode(
+  ModelProto: protobuf.Type,
+  info: ExportInfo,
+  graphName: string,
+  dim: number,
+  node: object[],
+  initializer: object[],
+  opsetImport: Array<{ domain: string; version: number }>,
+): Uint8Array {
   const model = {
     irVersion: IR_VERSION,
-    opsetImport: [{ domain: '', version: OPSET }],
+    opsetImport,
     producerName: 'vigil',
     producerVersion: '1',
     domain: 'org.vigil',
     modelVersion: 1,
     docString: info.docString,
     graph: {
-      name: 'seizure_mlp',
+      name: graphName,
       node,
       initializer,
       input: [valueInfo(INPUT_NAME, ['batch', dim])],
@@ -96,4 +115,84 @@ export function exportOnnx(params: MlpParams, info: ExportInfo): Uint8Array {
   const err = ModelProto.verify(model);
   if (err) throw new Error(`ONNX model does not match the schema: ${err}`);
   return ModelProto.encode(ModelProto.fromObject(model)).finish();
+}
+
+/**
+ * The ONNX model bytes for a GBDT: one TreeEnsembleRegressor (BRANCH_LEQ nodes: x ≤ threshold goes to
+ * the true branch = the tree's left child; SUM of leaf weights plus the base score) and a Sigmoid.
+ */
+export function exportGbdtOnnx(model: GbdtModel, info: ExportInfo): Uint8Array {
+  const root = protobuf.loadSync(SCHEMA);
+  const ModelProto = root.lookupType('onnx.ModelProto');
+  const treeIds: number[] = [];
+  const nodeIds: number[] = [];
+  const featureIds: number[] = [];
+  const modes: string[] = [];
+  const values: number[] = [];
+  const trueIds: number[] = [];
+  const falseIds: number[] = [];
+  const targetTree: number[] = [];
+  const targetNode: number[] = [];
+  const targetWeight: number[] = [];
+  model.trees.forEach((t, ti) => {
+    for (let k = 0; k < t.feature.length; k++) {
+      const leaf = t.feature[k]! < 0;
+      treeIds.push(ti);
+      nodeIds.push(k);
+      featureIds.push(leaf ? 0 : t.feature[k]!);
+      modes.push(leaf ? 'LEAF' : 'BRANCH_LEQ');
+      values.push(leaf ? 0 : t.threshold[k]!);
+      trueIds.push(leaf ? 0 : t.left[k]!);
+      falseIds.push(leaf ? 0 : t.right[k]!);
+      if (leaf) {
+        targetTree.push(ti);
+        targetNode.push(k);
+        targetWeight.push(t.value[k]!);
+      }
+    }
+  });
+  const enc = (v: string) => new TextEncoder().encode(v);
+  const ints = (name: string, v: number[]) => ({ name, type: ATTR_INTS, ints: v });
+  const node = [
+    {
+      name: 'trees',
+      opType: 'TreeEnsembleRegressor',
+      domain: 'ai.onnx.ml',
+      input: [INPUT_NAME],
+      output: ['logit'],
+      attribute: [
+        { name: 'n_targets', type: ATTR_INT, i: 1 },
+        { name: 'aggregate_function', type: ATTR_STRING, s: enc('SUM') },
+        { name: 'post_transform', type: ATTR_STRING, s: enc('NONE') },
+        { name: 'base_values', type: ATTR_FLOATS, floats: [model.baseScore] },
+        ints('nodes_treeids', treeIds),
+        ints('nodes_nodeids', nodeIds),
+        ints('nodes_featureids', featureIds),
+        { name: 'nodes_modes', type: ATTR_STRINGS, strings: modes.map(enc) },
+        { name: 'nodes_values', type: ATTR_FLOATS, floats: values },
+        ints('nodes_truenodeids', trueIds),
+        ints('nodes_falsenodeids', falseIds),
+        ints('target_treeids', targetTree),
+        ints('target_nodeids', targetNode),
+        ints(
+          'target_ids',
+          targetTree.map(() => 0),
+        ),
+        { name: 'target_weights', type: ATTR_FLOATS, floats: targetWeight },
+      ],
+    },
+    { name: 'sigmoid', opType: 'Sigmoid', input: ['logit'], output: [OUTPUT_NAME] },
+  ];
+  return encode(
+    ModelProto,
+    info,
+    'seizure_gbdt',
+    model.dim,
+    node,
+    [],
+    [
+      { domain: '', version: OPSET },
+      { domain: 'ai.onnx.ml', version: ML_OPSET },
+    ],
+  );
 }

@@ -1,5 +1,6 @@
 // `vigil model train`: Bonn recordings → split by recording → features (the served preprocessing) →
-// MLP with Adam and early stopping → threshold on validation → ONNX + model.json in the output dir.
+// MLP with Adam and early stopping, or gradient-boosted trees → threshold on validation → ONNX +
+// model.json in the output dir.
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -7,11 +8,12 @@ import { readBonnDir } from '../../../recordings/bonn.ts';
 import { DEFAULT_EPISODE_RULE } from '../episode.ts';
 import { FEATURE_NAMES, MODEL_RATE_HZ } from '../features.ts';
 import { type Confusion, confusion, rocAuc } from '../metrics.ts';
-import type { ModelInfo } from '../model.ts';
+import type { ModelInfo, ModelKind } from '../model.ts';
 import { WINDOW_SECONDS } from '../preprocess.ts';
 import { recordingWindows, toDataset } from './dataset.ts';
-import { predict, type TrainOptions, trainMlp } from './mlp.ts';
-import { exportOnnx, OPSET } from './onnx-export.ts';
+import { type GbdtModel, type GbdtOptions, gbdtPredict, trainGbdt } from './gbdt.ts';
+import { type Dataset, type MlpParams, predict, type TrainOptions, trainMlp } from './mlp.ts';
+import { exportGbdtOnnx, exportOnnx, ML_OPSET, OPSET } from './onnx-export.ts';
 import { type SplitName, splitByRecording } from './split.ts';
 
 export const TRAIN_OPTIONS: Omit<TrainOptions, 'seed'> = {
@@ -24,13 +26,32 @@ export const TRAIN_OPTIONS: Omit<TrainOptions, 'seed'> = {
   patience: 25,
 };
 
+export const GBDT_OPTIONS: Omit<GbdtOptions, 'seed'> = {
+  trees: 300,
+  depth: 4,
+  learningRate: 0.1,
+  lambda: 1,
+  minChildWeight: 1,
+  maxBins: 64,
+  subsample: 0.7,
+  colsample: 0.7,
+  patience: 0,
+};
+
+/** The model kind `vigil model train` builds without --kind. */
+export const DEFAULT_KIND: ModelKind = 'mlp';
+
 /** Everything model.json records: what the server needs plus how the model was made. */
-export interface TrainedModelInfo extends ModelInfo {
+export interface TrainedModelInfo extends Omit<ModelInfo, 'kind'> {
+  kind?: ModelKind;
   seed: number;
   opset: number;
+  mlOpset?: number;
   windowSeconds: number;
   architecture: string;
-  training: Omit<TrainOptions, 'seed'> & { bestEpoch: number; epochs: number };
+  training:
+    | (Omit<TrainOptions, 'seed'> & { bestEpoch: number; epochs: number })
+    | (Omit<GbdtOptions, 'seed'> & { treesKept: number });
   episodeRule: typeof DEFAULT_EPISODE_RULE;
   split: Record<SplitName, string[]>;
   validation: { windows: Confusion & { rocAuc: number } };
@@ -66,13 +87,75 @@ export function chooseThreshold(truth: ArrayLike<number>, scores: ArrayLike<numb
   return Math.round(((lo + hi) / 2) * 1000) / 1000;
 }
 
+interface Fitted {
+  scores(x: Float32Array, n: number): Float64Array;
+  hashInto(hash: ReturnType<typeof createHash>): void;
+  architecture: string;
+  training: TrainedModelInfo['training'];
+  onnx(info: { modelVersion: string; docString: string; metadata: Record<string, string> }): Uint8Array;
+}
+
+type Fit = (
+  train: Dataset,
+  validation: Dataset,
+  seed: number,
+  started: number,
+  log: (l: string) => void,
+) => Fitted;
+
+const fitMlp: Fit = (train, validation, seed, started, log) => {
+  const result = trainMlp(train, validation, { ...TRAIN_OPTIONS, seed });
+  log(
+    `trained: best epoch ${result.bestEpoch} of ${result.epochs}, ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+  const params: MlpParams = result.params;
+  return {
+    scores: (x, n) => predict(params, x, n),
+    hashInto(hash) {
+      for (const l of params.layers) {
+        hash.update(Buffer.from(Float32Array.from(l.weight).buffer));
+        hash.update(Buffer.from(Float32Array.from(l.bias).buffer));
+      }
+      hash.update(Buffer.from(Float32Array.from(params.inputMean).buffer));
+      hash.update(Buffer.from(Float32Array.from(params.inputScale).buffer));
+    },
+    architecture: `standardise(${FEATURE_NAMES.length}) → ${TRAIN_OPTIONS.hidden.map((h) => `Gemm(${h}) → Relu`).join(' → ')} → Gemm(1) → Sigmoid`,
+    training: { ...TRAIN_OPTIONS, bestEpoch: result.bestEpoch, epochs: result.epochs },
+    onnx: (info) => exportOnnx(params, info),
+  };
+};
+
+const fitGbdt: Fit = (train, validation, seed, started, log) => {
+  const result = trainGbdt(train, validation, { ...GBDT_OPTIONS, seed });
+  log(`trained: ${result.bestTrees} trees, ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const model: GbdtModel = result.model;
+  return {
+    scores: (x, n) => gbdtPredict(model, x, n),
+    hashInto(hash) {
+      hash.update(Buffer.from(Float32Array.of(model.baseScore).buffer));
+      for (const t of model.trees) {
+        hash.update(Buffer.from(Int32Array.from(t.feature).buffer));
+        hash.update(Buffer.from(Float32Array.from(t.threshold).buffer));
+        hash.update(Buffer.from(Int32Array.from(t.left).buffer));
+        hash.update(Buffer.from(Int32Array.from(t.right).buffer));
+        hash.update(Buffer.from(Float32Array.from(t.value).buffer));
+      }
+    },
+    architecture: `TreeEnsembleRegressor(${model.trees.length} trees, depth ≤ ${GBDT_OPTIONS.depth}, ${FEATURE_NAMES.length} raw features) → Sigmoid`,
+    training: { ...GBDT_OPTIONS, treesKept: model.trees.length },
+    onnx: (info) => exportGbdtOnnx(model, info),
+  };
+};
+
 export async function trainSeizureModel(opts: {
   bonnDir: string;
   seed: number;
   outDir: string;
+  kind?: ModelKind;
   log?: (line: string) => void;
 }): Promise<TrainReport> {
   const log = opts.log ?? (() => {});
+  const kind = opts.kind ?? DEFAULT_KIND;
   const started = performance.now();
   const recordings = await readBonnDir(opts.bonnDir);
   const windows = recordings.map(recordingWindows);
@@ -86,11 +169,9 @@ export async function trainSeizureModel(opts: {
   log(
     `recordings: ${recordings.length} (train ${of('train').length}, validation ${of('validation').length}, test ${of('test').length}); windows: train ${train.n}, validation ${validation.n}`,
   );
-  const result = trainMlp(train, validation, { ...TRAIN_OPTIONS, seed: opts.seed });
-  const seconds = (performance.now() - started) / 1000;
-  log(`trained: best epoch ${result.bestEpoch} of ${result.epochs}, ${seconds.toFixed(1)} s`);
+  const fitted = (kind === 'gbdt' ? fitGbdt : fitMlp)(train, validation, opts.seed, started, log);
 
-  const valScores = predict(result.params, validation.x, validation.n);
+  const valScores = fitted.scores(validation.x, validation.n);
   const threshold = chooseThreshold(validation.y, valScores);
   const valConfusion = confusion(
     validation.y,
@@ -99,17 +180,12 @@ export async function trainSeizureModel(opts: {
   const valAuc = rocAuc(validation.y, valScores);
 
   const hash = createHash('sha256');
-  for (const l of result.params.layers) {
-    hash.update(Buffer.from(Float32Array.from(l.weight).buffer));
-    hash.update(Buffer.from(Float32Array.from(l.bias).buffer));
-  }
-  hash.update(Buffer.from(Float32Array.from(result.params.inputMean).buffer));
-  hash.update(Buffer.from(Float32Array.from(result.params.inputScale).buffer));
+  fitted.hashInto(hash);
   hash.update(String(threshold));
-  const modelVersion = `seizure-mlp-1+${hash.digest('hex').slice(0, 10)}`;
-  const architecture = `standardise(${FEATURE_NAMES.length}) → ${TRAIN_OPTIONS.hidden.map((h) => `Gemm(${h}) → Relu`).join(' → ')} → Gemm(1) → Sigmoid`;
+  const modelVersion = `seizure-${kind}-1+${hash.digest('hex').slice(0, 10)}`;
+  const architecture = fitted.architecture;
 
-  const onnx = exportOnnx(result.params, {
+  const onnx = fitted.onnx({
     modelVersion,
     docString: `Vigil seizure detector: per 1-s single-channel EEG window at ${MODEL_RATE_HZ} Hz, ${FEATURE_NAMES.length} features → seizure probability. Trained on the Bonn EEG sets (Andrzejak et al. 2001), split by recording, seed ${opts.seed}.`,
     metadata: {
@@ -121,15 +197,18 @@ export async function trainSeizureModel(opts: {
   const bySplit = (s: SplitName) => of(s).map((w) => `${w.recording.set}/${w.recording.name}`);
   const info: TrainedModelInfo = {
     modelVersion,
+    // written only for non-MLP models, so an MLP retrain stays byte-identical to older model.json files
+    ...(kind === 'mlp' ? {} : { kind }),
     threshold,
     modelRateHz: MODEL_RATE_HZ,
     featureNames: [...FEATURE_NAMES],
     onnxSha256: createHash('sha256').update(onnx).digest('hex'),
     seed: opts.seed,
     opset: OPSET,
+    ...(kind === 'gbdt' ? { mlOpset: ML_OPSET } : {}),
     windowSeconds: WINDOW_SECONDS,
     architecture,
-    training: { ...TRAIN_OPTIONS, bestEpoch: result.bestEpoch, epochs: result.epochs },
+    training: fitted.training,
     episodeRule: DEFAULT_EPISODE_RULE,
     split: { train: bySplit('train'), validation: bySplit('validation'), test: bySplit('test') },
     validation: { windows: { ...valConfusion, rocAuc: valAuc } },
