@@ -1,0 +1,271 @@
+// Scratch cross-validation by recording for model choices (never looks at the test split).
+// The 320 non-test recordings of the seed-1 split are cut into 5 folds by recording, stratified by set.
+// For each outer fold: 3 folds train, the next fold is the inner validation (early stopping and the
+// threshold, chosen by the same rule as `vigil model train`), the outer fold is scored. Figures are
+// pooled over the 5 outer folds. Also prints the validation-split figures of training on the train split.
+//
+// Run: nice -n 19 npx tsx functions/seizure-detector/training/cv.ts [--bonn DIR] [options] [candidate ...]
+//   --candidates   append the 12 scratch features of candidate-features.ts (CV_CANDIDATES=a,b keeps some)
+//   --sens99       threshold = highest one keeping ≥ 99 % of the (inner) validation seizure windows,
+//                  instead of the best sensitivity + specificity (the rule of `vigil model train`)
+//   --auc          first print each feature's single-feature AUC for set E against set D windows
+//   --verbose      name the recordings that fire and the windows beyond the 98.7 %-sensitivity threshold
+//   --no-validation  skip the train-split / validation-split run
+// Columns: pooled window sensitivity, specificity and ROC AUC; seizure recordings the episode rule
+// finds and normal recordings it fires on; "spec@sens98.7" is the specificity of the single pooled
+// threshold that keeps 98.7 % window sensitivity (informative only: that threshold is chosen on the
+// scored windows themselves); FP = false-positive windows per set. "train(in)" scores the training
+// recordings themselves (not held out).
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { readBonnDir } from '../../../recordings/bonn.ts';
+import { DEFAULT_EPISODE_RULE, runEpisodes } from '../episode.ts';
+import { FEATURE_COUNT, FEATURE_NAMES } from '../features.ts';
+import { confusion, rocAuc } from '../metrics.ts';
+import { CANDIDATE_NAMES, withCandidates } from './candidate-features.ts';
+import { type RecordingWindows, recordingWindows, toDataset } from './dataset.ts';
+import { type GbdtOptions, gbdtPredict, trainGbdt } from './gbdt.ts';
+import { type Dataset, predict, trainMlp } from './mlp.ts';
+import { mulberry32, shuffle } from './rng.ts';
+import { splitByRecording } from './split.ts';
+import { chooseThreshold, TRAIN_OPTIONS } from './train.ts';
+
+type Scorer = (train: Dataset, validation: Dataset) => (x: Float32Array, n: number) => Float64Array;
+
+const GBDT_BASE: GbdtOptions = {
+  trees: 300,
+  depth: 4,
+  learningRate: 0.1,
+  lambda: 1,
+  minChildWeight: 1,
+  maxBins: 64,
+  subsample: 1,
+  colsample: 1,
+  seed: 1,
+  patience: 0,
+};
+
+const gbdt =
+  (o: Partial<GbdtOptions>): Scorer =>
+  (train, validation) => {
+    const r = trainGbdt(train, validation, { ...GBDT_BASE, ...o });
+    return (x, n) => gbdtPredict(r.model, x, n);
+  };
+const mlp: Scorer = (train, validation) => {
+  const r = trainMlp(train, validation, { ...TRAIN_OPTIONS, seed: 1 });
+  return (x, n) => predict(r.params, x, n);
+};
+const average =
+  (a: Scorer, b: Scorer): Scorer =>
+  (train, validation) => {
+    const fa = a(train, validation);
+    const fb = b(train, validation);
+    return (x, n) => {
+      const pa = fa(x, n);
+      const pb = fb(x, n);
+      return pa.map((v, i) => (v + pb[i]!) / 2);
+    };
+  };
+
+export const CANDIDATES: Record<string, Scorer> = {
+  mlp,
+  'gbdt-d3-300-lr0.1': gbdt({ depth: 3 }),
+  'gbdt-d4-300-lr0.1': gbdt({}),
+  'gbdt-d5-300-lr0.1': gbdt({ depth: 5 }),
+  'gbdt-d4-600-lr0.05': gbdt({ trees: 600, learningRate: 0.05 }),
+  'gbdt-d4-300-lr0.1-sub0.7-col0.7': gbdt({ subsample: 0.7, colsample: 0.7 }),
+  'gbdt-d4-es50': gbdt({ trees: 1000, patience: 50 }),
+  'gbdt-d3-600-lr0.05-mcw5-l5': gbdt({
+    depth: 3,
+    trees: 600,
+    learningRate: 0.05,
+    minChildWeight: 5,
+    lambda: 5,
+  }),
+  'mlp+gbdt-d4': average(mlp, gbdt({})),
+  'gbdt-d2-300-lr0.1': gbdt({ depth: 2 }),
+  'gbdt-d3-150-lr0.1-mcw20-l10-sub0.5': gbdt({
+    depth: 3,
+    trees: 150,
+    minChildWeight: 20,
+    lambda: 10,
+    subsample: 0.5,
+  }),
+  'gbdt-d4-100-lr0.1': gbdt({ trees: 100 }),
+  'gbdt-d6-300-lr0.05-sub0.5-col0.5': gbdt({ depth: 6, learningRate: 0.05, subsample: 0.5, colsample: 0.5 }),
+};
+
+function folds(items: RecordingWindows[], k: number, seed: number): RecordingWindows[][] {
+  const rng = mulberry32(seed);
+  const out: RecordingWindows[][] = Array.from({ length: k }, () => []);
+  const bySet = new Map<string, RecordingWindows[]>();
+  for (const it of [...items].sort((a, b) =>
+    a.recording.set + a.recording.name < b.recording.set + b.recording.name ? -1 : 1,
+  ))
+    bySet.set(it.recording.set, [...(bySet.get(it.recording.set) ?? []), it]);
+  for (const set of [...bySet.keys()].sort())
+    shuffle(bySet.get(set)!, rng).forEach((it, i) => {
+      out[i % k]!.push(it);
+    });
+  return out;
+}
+
+/** Alternative threshold rule: the highest threshold that keeps ≥ minSens of the validation seizure windows. */
+function sensitivityThreshold(truth: ArrayLike<number>, scores: ArrayLike<number>, minSens = 0.99): number {
+  const pos = Array.from(scores)
+    .filter((_, i) => truth[i] === 1)
+    .sort((a, b) => a - b);
+  return pos[Math.floor(pos.length * (1 - minSens))]!;
+}
+
+const chooseT = (truth: ArrayLike<number>, scores: ArrayLike<number>) =>
+  values.sens99 ? sensitivityThreshold(truth, scores) : chooseThreshold(truth, scores);
+
+interface Scored {
+  rec: RecordingWindows;
+  scores: Float64Array;
+  threshold: number;
+}
+
+function report(name: string, what: string, scored: Scored[]): void {
+  const truth: number[] = [];
+  const score: number[] = [];
+  const pred: number[] = [];
+  let seizureFound = 0;
+  let seizureTotal = 0;
+  let normalFired = 0;
+  let normalTotal = 0;
+  const fpBySet = new Map<string, number>();
+  const firedNames: string[] = [];
+  for (const s of scored) {
+    const label = s.rec.recording.label;
+    const pos = Array.from(s.scores, (v) => v >= s.threshold);
+    for (let i = 0; i < s.scores.length; i++) {
+      truth.push(label);
+      score.push(s.scores[i]!);
+      pred.push(pos[i] ? 1 : 0);
+      if (!label && pos[i]) fpBySet.set(s.rec.recording.set, (fpBySet.get(s.rec.recording.set) ?? 0) + 1);
+    }
+    const fired = runEpisodes(
+      DEFAULT_EPISODE_RULE,
+      pos.map((positive, i) => ({ startMs: i * 1000, positive })),
+    ).transitions.some((t) => t.kind === 'onset');
+    if (label) {
+      seizureTotal++;
+      if (fired) seizureFound++;
+    } else {
+      normalTotal++;
+      if (fired) {
+        normalFired++;
+        firedNames.push(`${s.rec.recording.set}/${s.rec.recording.name}`);
+      }
+    }
+  }
+  const c = confusion(truth, pred);
+  // informative only: the best specificity any single threshold gives at ≥ 98.7 % window sensitivity
+  const posScores = score.filter((_, i) => truth[i] === 1).sort((a, b) => a - b);
+  const tOracle = posScores[Math.floor(posScores.length * (1 - 0.987))]!;
+  const oracle = confusion(
+    truth,
+    score.map((v) => (v >= tOracle ? 1 : 0)),
+  );
+  const pct = (v: number) => (v * 100).toFixed(2);
+  if (values.verbose) {
+    const low = new Map<string, number>();
+    const high = new Map<string, number>();
+    for (const s of scored)
+      for (const v of s.scores) {
+        const key = `${s.rec.recording.set}/${s.rec.recording.name}`;
+        if (s.rec.recording.label && v < tOracle) low.set(key, (low.get(key) ?? 0) + 1);
+        if (!s.rec.recording.label && v >= tOracle) high.set(key, (high.get(key) ?? 0) + 1);
+      }
+    const fmt = (m: Map<string, number>) =>
+      [...m]
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${k}:${v}`)
+        .join(' ');
+    process.stdout.write(
+      `  at sens 98.7: seizure windows below: ${fmt(low)}\n  normal windows above: ${fmt(high)}\n`,
+    );
+  }
+  process.stdout.write(
+    `${name.padEnd(34)} ${what.padEnd(10)} sens ${pct(c.sensitivity)} spec ${pct(c.specificity)} AUC ${rocAuc(truth, score).toFixed(4)}` +
+      ` | seizure recs ${seizureFound}/${seizureTotal} normal fired ${normalFired}/${normalTotal}` +
+      ` | spec@sens98.7 ${pct(oracle.specificity)} | FP ${[...fpBySet].map(([k, v]) => `${k}:${v}`).join(' ')}` +
+      `${values.verbose && firedNames.length ? ` | fired ${firedNames.join(' ')}` : ''}\n`,
+  );
+}
+
+const { values, positionals } = parseArgs({
+  options: {
+    bonn: { type: 'string' },
+    'no-validation': { type: 'boolean' },
+    candidates: { type: 'boolean' },
+    auc: { type: 'boolean' },
+    sens99: { type: 'boolean' },
+    verbose: { type: 'boolean' },
+  },
+  allowPositionals: true,
+});
+const bonnDir = path.resolve(
+  values.bonn ?? path.join(import.meta.dirname, '../../../../shared/data/eeg/bonn'),
+);
+const recordings = await readBonnDir(bonnDir);
+const dim = FEATURE_COUNT + (values.candidates ? CANDIDATE_NAMES.length : 0);
+const windows = recordings.map((r) => {
+  const w = recordingWindows(r);
+  return values.candidates ? withCandidates(w, FEATURE_COUNT) : w;
+});
+const toDs = (items: RecordingWindows[]) => toDataset(items, dim);
+const assignment = splitByRecording(
+  windows.map((w) => ({ name: w.recording.name, set: w.recording.set, w })),
+  1,
+);
+const bySplit = (s: string) => [...assignment].filter(([, v]) => v === s).map(([k]) => k.w);
+const pool = [...bySplit('train'), ...bySplit('validation')];
+const k = 5;
+const fs = folds(pool, k, 1001);
+if (values.auc) {
+  // single-feature separation of set E from set D windows (AUC of the feature as a score; 0.5 = none)
+  const names = [...FEATURE_NAMES, ...(values.candidates ? CANDIDATE_NAMES : [])];
+  const de = pool.filter((w) => w.recording.set === 'setD' || w.recording.set === 'setE');
+  const d = toDs(de);
+  for (let j = 0; j < dim; j++) {
+    const col = Array.from({ length: d.n }, (_, r) => d.x[r * dim + j]!);
+    const auc = rocAuc(d.y, col);
+    process.stdout.write(`${names[j]!.padEnd(28)} D-vs-E AUC ${Math.max(auc, 1 - auc).toFixed(4)}\n`);
+  }
+}
+const names = positionals.length ? positionals : Object.keys(CANDIDATES);
+for (const name of names) {
+  const scorer = CANDIDATES[name];
+  if (!scorer) throw new Error(`unknown candidate ${name}; known: ${Object.keys(CANDIDATES).join(', ')}`);
+  const started = performance.now();
+  const scored: Scored[] = [];
+  for (let f = 0; f < k; f++) {
+    const inner = fs[(f + 1) % k]!;
+    const trainRecs = fs.filter((_, i) => i !== f && i !== (f + 1) % k).flat();
+    const run = scorer(toDs(trainRecs), toDs(inner));
+    const innerD = toDs(inner);
+    const threshold = chooseT(innerD.y, run(innerD.x, innerD.n));
+    for (const rec of fs[f]!) scored.push({ rec, scores: run(rec.features, rec.nWindows), threshold });
+  }
+  report(name, 'cv-5fold', scored);
+  if (!values['no-validation']) {
+    const trainD = toDs(bySplit('train'));
+    const valD = toDs(bySplit('validation'));
+    const run = scorer(trainD, valD);
+    const threshold = chooseT(valD.y, run(valD.x, valD.n));
+    report(
+      name,
+      'train(in)',
+      bySplit('train').map((rec) => ({ rec, scores: run(rec.features, rec.nWindows), threshold })),
+    );
+    report(
+      name,
+      'validation',
+      bySplit('validation').map((rec) => ({ rec, scores: run(rec.features, rec.nWindows), threshold })),
+    );
+  }
+  process.stderr.write(`${name}: ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+}
