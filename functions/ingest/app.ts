@@ -1,6 +1,6 @@
 // The ingest gateway: the only door for devices. Authenticate, parse, validate against the
 // contract, hand to the broker, and answer 202 only once the broker durably accepted everything.
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import { DATA_SCHEMAS, isContractType, LIMITS } from '../../eventing/contract.ts';
@@ -41,7 +41,16 @@ function tooLarge(): Response {
 export function createIngestApp(opts: IngestOptions): Hono {
   const app = new Hono();
   const auth = new DeviceAuthenticator(opts.db, opts.now);
-  const limit = bodyLimit({ maxSize: LIMITS.maxBodyBytes, onError: () => tooLarge() });
+  // A declared length is checked from the header alone: hono's bodyLimit touches `req.body`, which
+  // turns @hono/node-server's direct read of the Node stream into a web-stream read. Only chunked
+  // bodies (no length) are counted while streaming.
+  const streamingLimit = bodyLimit({ maxSize: LIMITS.maxBodyBytes, onError: () => tooLarge() });
+  const limit: MiddlewareHandler = (c, next) => {
+    const declared = c.req.header('content-length');
+    if (declared === undefined || c.req.header('transfer-encoding') !== undefined)
+      return streamingLimit(c, next);
+    return Number(declared) > LIMITS.maxBodyBytes ? Promise.resolve(tooLarge()) : next();
+  };
 
   async function handle(
     req: Request,
