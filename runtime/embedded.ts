@@ -37,8 +37,9 @@ export interface RuntimeOptions {
 }
 
 /**
- * A detection thread pays only where a core is free for it: with 2 cores, the event loop, V8's GC
- * threads and the load already fill both, and a thread measured slower and ~70 MB larger (perf/RESULTS.md).
+ * Detection threads where cores are left over. On 2 cores (the event loop, V8's GC threads and the
+ * load already share them) a thread measured only ~7 % more EEG throughput for ~70 MB more RSS, right
+ * at the 300 MB bar (perf/RESULTS.md), so it stays on the event loop there.
  */
 export function defaultDetectionThreads(cores = availableParallelism()): number {
   return Math.max(0, Math.min(4, cores - 2));
