@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { loadEegFile } from '../simulator/recordings.ts';
 import { EegChunker, eegChunkRequest, heartRateRequest } from '../simulator/requests.ts';
 import type { OutgoingRequest } from '../simulator/sender.ts';
+import { post } from './arrival-rate.ts';
 import { DEMO_EDF, type Device, idSequence } from './payloads.ts';
 import { percentile } from './percentile.ts';
 import { allPassed, type BenchReport, printReport } from './report.ts';
@@ -71,29 +72,6 @@ interface Stream {
   make: (n: number, scheduledAt: number) => { req: OutgoingRequest; key: string; token: string };
 }
 
-function post(url: URL, agent: http.Agent, req: OutgoingRequest, token: string): Promise<number> {
-  return new Promise((resolve) => {
-    const body = typeof req.body === 'string' ? Buffer.from(req.body) : req.body;
-    const r = http.request(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: req.path,
-        method: 'POST',
-        agent,
-        headers: { ...req.headers, authorization: `Bearer ${token}`, 'content-length': body.length },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-        res.on('error', () => resolve(0));
-      },
-    );
-    r.on('error', () => resolve(0));
-    r.end(body);
-  });
-}
-
 /** Sends every stream at its constant rate for `durationS`; resolves when every answer is in. */
 async function sendConstantRate(baseUrl: string, streams: Stream[], durationS: number): Promise<Sent[]> {
   const url = new URL(baseUrl);
@@ -114,7 +92,10 @@ async function sendConstantRate(baseUrl: string, streams: Stream[], durationS: n
           const rec: Sent = { key, scheduledAt, lagMs: wallMs() - scheduledAt };
           sent.push(rec);
           pending.push(
-            post(url, s.agent(n), req, token).then((status) => {
+            post(url, s.agent(n), {
+              ...req,
+              headers: { ...req.headers, authorization: `Bearer ${token}` },
+            }).then((status) => {
               rec.status = status;
               rec.ackMs = wallMs() - scheduledAt;
             }),

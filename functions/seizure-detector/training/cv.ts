@@ -28,22 +28,12 @@ import { type GbdtOptions, gbdtPredict, trainGbdt } from './gbdt.ts';
 import { type Dataset, predict, trainMlp } from './mlp.ts';
 import { mulberry32, shuffle } from './rng.ts';
 import { splitByRecording } from './split.ts';
-import { chooseThreshold, TRAIN_OPTIONS } from './train.ts';
+import { chooseThreshold, GBDT_OPTIONS, TRAIN_OPTIONS } from './train.ts';
 
 type Scorer = (train: Dataset, validation: Dataset) => (x: Float32Array, n: number) => Float64Array;
 
-const GBDT_BASE: GbdtOptions = {
-  trees: 300,
-  depth: 4,
-  learningRate: 0.1,
-  lambda: 1,
-  minChildWeight: 1,
-  maxBins: 64,
-  subsample: 1,
-  colsample: 1,
-  seed: 1,
-  patience: 0,
-};
+/** The trained settings without row/feature subsampling, as the cross-validation's starting point. */
+const GBDT_BASE: GbdtOptions = { ...GBDT_OPTIONS, subsample: 1, colsample: 1, seed: 1 };
 
 const gbdt =
   (o: Partial<GbdtOptions>): Scorer =>
