@@ -101,18 +101,22 @@ function fftInPlace(): void {
   for (let size = 2; size <= N; size <<= 1) {
     const half = size >> 1;
     const step = N / size;
-    for (let start = 0; start < N; start += size) {
-      for (let k = 0; k < half; k++) {
-        const wr = COS[k * step]!;
-        const wi = SIN[k * step]!;
-        const a = start + k;
+    // Twiddle outside, blocks inside: each twiddle is loaded once per stage (same arithmetic).
+    for (let k = 0; k < half; k++) {
+      const wr = COS[k * step]!;
+      const wi = SIN[k * step]!;
+      for (let a = k; a < N; a += size) {
         const b = a + half;
-        const xr = re[b]! * wr - im[b]! * wi;
-        const xi = re[b]! * wi + im[b]! * wr;
-        re[b] = re[a]! - xr;
-        im[b] = im[a]! - xi;
-        re[a] = re[a]! + xr;
-        im[a] = im[a]! + xi;
+        const br = re[b]!;
+        const bi = im[b]!;
+        const xr = br * wr - bi * wi;
+        const xi = br * wi + bi * wr;
+        const ar = re[a]!;
+        const ai = im[a]!;
+        re[b] = ar - xr;
+        im[b] = ai - xi;
+        re[a] = ar + xr;
+        im[a] = ai + xi;
       }
     }
   }
@@ -178,13 +182,16 @@ export function windowFeatures(
   let logSum = 0;
   let peakK = 1;
   let peakP = -1;
+  const logTotal = Math.log(total);
   for (let k = 1; k <= MAX_BIN; k++) {
     const p = power[k]! / total;
-    if (p > 0) entropy -= p * Math.log(p);
+    // One log per bin serves both sums: ln p = ln power − ln total (EPS is far below any power > 0).
+    const logPower = Math.log(power[k]! + EPS);
+    if (p > 0) entropy -= p * (logPower - logTotal);
     centroid += k * p;
     f2 += k * k * p;
     f4 += k * k * k * k * p;
-    logSum += Math.log(power[k]! + EPS);
+    logSum += logPower;
     if (power[k]! > peakP) {
       peakP = power[k]!;
       peakK = k;
@@ -257,6 +264,8 @@ export function windowFeatures(
 }
 
 const perm = new Float64Array(24);
+/** LOG_COUNT[c] = ln c: permutation entropy takes logs of pattern counts (at most N) only. */
+const LOG_COUNT = Float64Array.from({ length: N + 1 }, (_, c) => (c > 0 ? Math.log(c) : 0));
 /** Normalised permutation entropy of order 4 at the given delay (Bandt & Pompe), amplitude-invariant. */
 function permutationEntropy(delay: number): number {
   perm.fill(0);
@@ -273,10 +282,12 @@ function permutationEntropy(delay: number): number {
       (c > d ? 1 : 0);
     perm[code]! += 1;
   }
+  // −Σ p ln p with p = c / last, from a table of ln c (ln p = ln c − ln last).
   let h = 0;
+  const logLast = LOG_COUNT[last]!;
   for (let k = 0; k < 24; k++) {
-    const p = perm[k]! / last;
-    if (p > 0) h -= p * Math.log(p);
+    const c = perm[k]!;
+    if (c > 0) h -= (c / last) * (LOG_COUNT[c]! - logLast);
   }
   return h / Math.log(24);
 }
@@ -287,9 +298,21 @@ function autocorrPeak(variance: number): [number, number] {
   let best = 0;
   let bestLag = 0;
   for (let lag = 1; lag <= N / 2; lag++) {
-    let s = 0;
-    for (let i = 0; i + lag < N; i++) s += centred[i]! * centred[i + lag]!;
-    const r = s / (N - lag) / variance;
+    // Four independent sums: one running sum waits on every add's latency (the slowest part here).
+    const n = N - lag;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let i = 0;
+    for (; i + 3 < n; i += 4) {
+      s0 += centred[i]! * centred[i + lag]!;
+      s1 += centred[i + 1]! * centred[i + 1 + lag]!;
+      s2 += centred[i + 2]! * centred[i + 2 + lag]!;
+      s3 += centred[i + 3]! * centred[i + 3 + lag]!;
+    }
+    for (; i < n; i++) s0 += centred[i]! * centred[i + lag]!;
+    const r = (s0 + s1 + (s2 + s3)) / n / variance;
     if (!crossed) {
       if (r < 0) crossed = true;
       continue;

@@ -78,9 +78,20 @@ export function resample(x: ArrayLike<number>, fsIn: number, fsOut: number): Flo
     const base = m * taps;
     const t0 = s < 0 ? -s : 0;
     const t1 = Math.min(taps, nIn - s);
-    let acc = 0;
-    for (let t = t0; t < t1; t++) acc += weights[base + t]! * x[s + t]!;
-    out[m] = acc;
+    // Four independent sums: a single running sum waits on every add's latency.
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    let t = t0;
+    for (; t + 3 < t1; t += 4) {
+      a0 += weights[base + t]! * x[s + t]!;
+      a1 += weights[base + t + 1]! * x[s + t + 1]!;
+      a2 += weights[base + t + 2]! * x[s + t + 2]!;
+      a3 += weights[base + t + 3]! * x[s + t + 3]!;
+    }
+    for (; t < t1; t++) a0 += weights[base + t]! * x[s + t]!;
+    out[m] = a0 + a1 + (a2 + a3);
   }
   return out;
 }
