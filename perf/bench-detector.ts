@@ -130,3 +130,8 @@ console.log(
 console.log(
   `latency during a seizure (23 ch × 1 s, ${positiveChunks}/1000 chunks labelled seizure, state written to SQLite): p50 ${fmt(percentile(seizureMs, 50))} ms, p99 ${fmt(percentile(seizureMs, 99))} ms`,
 );
+
+// A missed bar fails the run, as every other bench's thresholds do.
+const passed = throughput >= 20_000 && percentile(handleMs, 99) < 10;
+console.log(`thresholds: windows/s >= 20000 and whole-function p99 < 10 ms: ${passed ? 'PASS' : 'FAIL'}`);
+if (!passed) process.exitCode = 1;
