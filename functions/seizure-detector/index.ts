@@ -23,7 +23,7 @@ import {
   INITIAL_EPISODE_STATE,
   stepEpisode,
 } from './episode.ts';
-import { loadSeizureModel, type SeizureModel } from './model.ts';
+import { loadModelInfo, loadSeizureModel, type ModelInfo } from './model.ts';
 import { WINDOW_SECONDS } from './preprocess.ts';
 
 export const FUNCTION_NAME = 'seizure-detector';
@@ -74,13 +74,14 @@ export function createSeizureDetector(options: DetectorOptions = {}): VigilFunct
         );
       }
       const chunk = parsed.data;
-      const model = await loadSeizureModel(options.modelDir);
+      // Only the version and threshold are needed here when detection runs elsewhere (a pool).
+      const info = await loadModelInfo(options.modelDir);
       const detection = options.detect
         ? await options.detect(chunk.samples, chunk.sampleRateHz)
-        : await detectChunk(model, chunk.samples, chunk.sampleRateHz);
+        : await detectChunk(await loadSeizureModel(options.modelDir), chunk.samples, chunk.sampleRateHz);
       if (detection.windowScores.length === 0) return []; // shorter than one window: nothing to say
-      const prediction = predictionEvent(event, chunk, detection, model);
-      const alerts = await updateEpisodes(event, chunk, detection, model, rule, ctx);
+      const prediction = predictionEvent(event, chunk, detection, info);
+      const alerts = await updateEpisodes(event, chunk, detection, info, rule, ctx);
       return [prediction, ...alerts];
     },
   };
@@ -92,7 +93,7 @@ function predictionEvent(
   input: VigilEvent,
   chunk: EegChunk,
   d: ChunkDetection,
-  model: SeizureModel,
+  info: ModelInfo,
 ): VigilEvent<EegPrediction> {
   return {
     specversion: '1.0',
@@ -112,7 +113,7 @@ function predictionEvent(
       windowProbabilities: d.windowProbabilities,
       chunkProbability: d.chunkProbability,
       label: d.positives.some(Boolean) ? 'seizure' : 'normal',
-      modelVersion: model.info.modelVersion,
+      modelVersion: info.modelVersion,
     },
   };
 }
@@ -122,7 +123,7 @@ async function updateEpisodes(
   input: VigilEvent,
   chunk: EegChunk,
   d: ChunkDetection,
-  model: SeizureModel,
+  info: ModelInfo,
   rule: EpisodeRule,
   ctx: FunctionContext,
 ): Promise<VigilEvent[]> {
@@ -142,7 +143,7 @@ async function updateEpisodes(
       const step = stepEpisode(episode, rule, windowStartMs, positive);
       episode = step.state;
       if (!step.transition) return;
-      const ev = transitionEvent(step.transition, chunk, d, model, rule, startMs, ctx);
+      const ev = transitionEvent(step.transition, chunk, d, info, rule, startMs, ctx);
       openAlertId =
         step.transition.kind === 'onset'
           ? seizureAlertId(chunk.patientId, step.transition.episodeStartMs)
@@ -173,7 +174,7 @@ function transitionEvent(
   t: EpisodeTransition,
   chunk: EegChunk,
   d: ChunkDetection,
-  model: SeizureModel,
+  info: ModelInfo,
   rule: EpisodeRule,
   chunkStartMs: number,
   ctx: FunctionContext,
@@ -189,8 +190,8 @@ function transitionEvent(
       severity: 'critical',
       raisedAt: at,
       evidence: {
-        modelVersion: model.info.modelVersion,
-        threshold: model.info.threshold,
+        modelVersion: info.modelVersion,
+        threshold: info.threshold,
         rule: `${rule.onsetPositives} of the last ${rule.onsetWindow} one-second windows at or above the threshold`,
         episodeStart: new Date(t.episodeStartMs).toISOString(),
         deviceId: chunk.deviceId,

@@ -35,19 +35,24 @@ export interface SeizureModel {
   run(features: Float32Array, rows: number): Promise<Float32Array>;
 }
 
-async function load(dir: string): Promise<SeizureModel> {
+async function readInfo(dir: string): Promise<ModelInfo> {
   const infoPath = path.join(dir, 'model.json');
-  const onnxPath = path.join(dir, 'model.onnx');
   const info = modelInfoSchema.parse(JSON.parse(await readFile(infoPath, 'utf8')));
+  if (info.modelRateHz !== MODEL_RATE_HZ || info.featureNames.join() !== FEATURE_NAMES.join())
+    throw new Error(
+      `${infoPath}: trained with other preprocessing than this code (retrain with vigil model train)`,
+    );
+  return info;
+}
+
+async function load(dir: string): Promise<SeizureModel> {
+  const onnxPath = path.join(dir, 'model.onnx');
+  const info = await loadModelInfo(dir);
   const bytes = await readFile(onnxPath);
   const sha = createHash('sha256').update(bytes).digest('hex');
   if (sha !== info.onnxSha256)
     throw new Error(
-      `${onnxPath} (sha256 ${sha}) is not the model ${infoPath} describes (${info.onnxSha256})`,
-    );
-  if (info.modelRateHz !== MODEL_RATE_HZ || info.featureNames.join() !== FEATURE_NAMES.join())
-    throw new Error(
-      `${infoPath}: trained with other preprocessing than this code (retrain with vigil model train)`,
+      `${onnxPath} (sha256 ${sha}) is not the model ${path.join(dir, 'model.json')} describes (${info.onnxSha256})`,
     );
   const session = await ort.InferenceSession.create(bytes, {
     intraOpNumThreads: 1,
@@ -70,16 +75,23 @@ async function load(dir: string): Promise<SeizureModel> {
   };
 }
 
-const cache = new Map<string, Promise<SeizureModel>>();
-
-/** The model in dir, loaded on first use and cached (a failed load is retried on the next call). */
-export function loadSeizureModel(dir: string = DEFAULT_MODEL_DIR): Promise<SeizureModel> {
-  const key = path.resolve(dir);
-  let p = cache.get(key);
-  if (!p) {
-    p = load(key);
-    p.catch(() => cache.delete(key));
-    cache.set(key, p);
-  }
-  return p;
+/** Loads once per directory and shares the promise; a failed load is retried on the next call. */
+function cachedPerDir<T>(loader: (dir: string) => Promise<T>): (dir?: string) => Promise<T> {
+  const cache = new Map<string, Promise<T>>();
+  return (dir = DEFAULT_MODEL_DIR) => {
+    const key = path.resolve(dir);
+    let p = cache.get(key);
+    if (!p) {
+      p = loader(key);
+      p.catch(() => cache.delete(key));
+      cache.set(key, p);
+    }
+    return p;
+  };
 }
+
+/** model.json of dir (version, threshold), checked against this code's preprocessing; no ONNX session. */
+export const loadModelInfo = cachedPerDir(readInfo);
+
+/** The model in dir, loaded on first use and cached. */
+export const loadSeizureModel = cachedPerDir(load);

@@ -4,6 +4,7 @@
 // GBDT graph: features → ai.onnx.ml TreeEnsembleRegressor (sum of leaves + base score) → Sigmoid → probability.
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
+import { INPUT_NAME, OUTPUT_NAME } from '../model.ts';
 import type { GbdtModel } from './gbdt.ts';
 import type { MlpParams } from './mlp.ts';
 
@@ -20,8 +21,8 @@ const ATTR_FLOATS = 6;
 const ATTR_INTS = 7;
 const ATTR_STRINGS = 8;
 
-export const INPUT_NAME = 'features';
-export const OUTPUT_NAME = 'probability';
+// The graph's input and output names are what the server feeds and reads: one definition.
+export { INPUT_NAME, OUTPUT_NAME } from '../model.ts';
 
 export interface ExportInfo {
   modelVersion: string;
