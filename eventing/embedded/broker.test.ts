@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { heldFunctions } from '../../functions/testing.ts';
 import type { VigilEvent, VigilFunction } from '../../functions/types.ts';
 import type { Db } from '../../storage/db.ts';
 import { testBackends } from '../../storage/testing.ts';
@@ -264,26 +265,8 @@ describe.each(testBackends)('embedded broker on $name', ({ open }) => {
   });
 
   it('admit() holds a request until an event finishes, or says how long to wait', async () => {
-    let release = () => undefined as void;
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
-    const held = (name: string): VigilFunction => ({
-      name,
-      handle: async () => {
-        await gate;
-        return [];
-      },
-    });
-    const broker = new EmbeddedBroker({
-      db,
-      routes,
-      functions: new Map([
-        ['alpha', held('alpha')],
-        ['sink', held('sink')],
-      ]),
-      maxPendingEvents: 1,
-    });
+    const { functions, release } = heldFunctions(['alpha', 'sink']);
+    const broker = new EmbeddedBroker({ db, routes, functions, maxPendingEvents: 1 });
     await broker.start();
     expect(await broker.admit(0)).toBeUndefined();
     await broker.accept([ev('w1')]);

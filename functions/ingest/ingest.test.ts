@@ -5,6 +5,7 @@ import { startTestRuntime, type TestRuntime } from '../../runtime/testing.ts';
 import { addPatient, enrollDevice } from '../../storage/patients-store.ts';
 import { recorder } from '../recorder/index.ts';
 import { blobToSamples } from '../recorder/rows.ts';
+import { heldFunctions } from '../testing.ts';
 import type { VigilEvent, VigilFunction } from '../types.ts';
 import { encodeBinaryEeg } from './binary-eeg.ts';
 
@@ -378,24 +379,14 @@ describe.each(['sqlite', 'mysql'] as const)('ingest gateway on %s', (backend) =>
 
 describe('ingest under back-pressure', () => {
   it('answers 503 with Retry-After when the broker cannot take more, and 202 again once it can', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
-    const held = (name: string): VigilFunction => ({
-      name,
-      handle: async () => {
-        await gate;
-        return [];
-      },
-    });
+    const { functions, release } = heldFunctions([
+      'recorder',
+      'seizure-detector',
+      'heart-rate-monitor',
+      'technical-alarms',
+    ]);
     const rt = await startTestRuntime('sqlite', {
-      functions: new Map([
-        ['recorder', held('recorder')],
-        ['seizure-detector', held('seizure-detector')],
-        ['heart-rate-monitor', held('heart-rate-monitor')],
-        ['technical-alarms', held('technical-alarms')],
-      ]),
+      functions,
       subscribers: {},
       maxPendingEvents: 2,
     });
