@@ -1,5 +1,7 @@
 // A small multilayer perceptron (ReLU hidden layers, sigmoid output) trained in plain TypeScript with
-// Adam, weighted binary cross-entropy, L2 weight decay, input dropout and early stopping on validation loss.
+// Adam, weighted binary cross-entropy, L2 weight decay, input dropout and early stopping on validation
+// loss or validation ROC AUC.
+import { rocAuc } from '../metrics.ts';
 import { gaussian, mulberry32, type Rng, shuffle } from './rng.ts';
 
 export interface DenseLayer {
@@ -26,8 +28,13 @@ export interface TrainOptions {
   inputDropout: number;
   batchSize: number;
   maxEpochs: number;
-  /** Stop after this many epochs without a lower validation loss; keep the best epoch. */
+  /** Stop after this many epochs without a better validation score; keep the best epoch. */
   patience: number;
+  /**
+   * The validation score early stopping follows (default loss). ROC AUC ranks windows only, so a few
+   * confidently wrong windows, which swing the weighted loss from epoch to epoch, do not pick the epoch.
+   */
+  earlyStopping?: 'loss' | 'auc';
 }
 
 export interface Dataset {
@@ -41,7 +48,7 @@ export interface TrainResult {
   params: MlpParams;
   bestEpoch: number;
   epochs: number;
-  history: Array<{ epoch: number; trainLoss: number; validationLoss: number }>;
+  history: Array<{ epoch: number; trainLoss: number; validationLoss: number; validationAuc: number }>;
 }
 
 export function sigmoid(z: number): number {
@@ -140,7 +147,8 @@ export function trainMlp(train: Dataset, validation: Dataset, opts: TrainOptions
   const deltas = dims.map((d) => new Float64Array(d));
   const order = Array.from({ length: train.n }, (_, i) => i);
   const snapshot = () => tensors.map((t) => Float64Array.from(t));
-  let best = { loss: Number.POSITIVE_INFINITY, epoch: 0, weights: snapshot() };
+  // lower is better: the loss, or minus the AUC
+  let best = { score: Number.POSITIVE_INFINITY, epoch: 0, weights: snapshot() };
   const history: TrainResult['history'] = [];
   let epoch = 0;
 
@@ -217,9 +225,12 @@ export function trainMlp(train: Dataset, validation: Dataset, opts: TrainOptions
         }
       });
     }
-    const validationLoss = weightedLoss(predict(params, validation.x, validation.n), validation.y, posWeight);
-    history.push({ epoch, trainLoss: trainLoss / trainWeight, validationLoss });
-    if (validationLoss < best.loss - 1e-6) best = { loss: validationLoss, epoch, weights: snapshot() };
+    const valProbs = predict(params, validation.x, validation.n);
+    const validationLoss = weightedLoss(valProbs, validation.y, posWeight);
+    const validationAuc = rocAuc(validation.y, valProbs);
+    history.push({ epoch, trainLoss: trainLoss / trainWeight, validationLoss, validationAuc });
+    const score = opts.earlyStopping === 'auc' ? -validationAuc : validationLoss;
+    if (score < best.score - 1e-6) best = { score, epoch, weights: snapshot() };
     else if (epoch - best.epoch >= opts.patience) break;
   }
   for (const [i, t] of tensors.entries()) t.set(best.weights[i]!);
