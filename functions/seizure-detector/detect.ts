@@ -1,5 +1,7 @@
-// The served detection path for one chunk: preprocessing → one batched ONNX call → per-window decision.
-// The function, `vigil model evaluate` and the benchmark all go through detectChunk().
+// The served detection path for one chunk: preprocessing → context from the channel's previous windows →
+// one batched ONNX call → per-window decision. The function, `vigil model evaluate` and the benchmark
+// all go through detectChunk().
+import { type WindowHistory, withContext } from './context.ts';
 import type { SeizureModel } from './model.ts';
 import { chunkFeatures } from './preprocess.ts';
 
@@ -12,6 +14,8 @@ export interface ChunkDetection {
   positives: boolean[];
   /** Highest window score of the chunk (0 when the chunk holds no whole window). */
   chunkProbability: number;
+  /** The windows to pass as `history` with the signal's next chunk. */
+  history: WindowHistory;
 }
 
 /**
@@ -31,9 +35,12 @@ export async function detectChunk(
   model: SeizureModel,
   samples: ReadonlyArray<ArrayLike<number>>,
   sampleRateHz: number,
+  /** The same signal's windows just before this chunk; null when there are none (first chunk, gap). */
+  history: WindowHistory | null = null,
 ): Promise<ChunkDetection> {
   const f = chunkFeatures(samples, sampleRateHz);
-  const probs = await model.run(f.features, f.nWindows * f.nChannels);
+  const ctx = withContext(f.features, f.nWindows, f.nChannels, history);
+  const probs = await model.run(ctx.inputs, f.nWindows * f.nChannels);
   const windowProbabilities: number[][] = [];
   const windowScores: number[] = [];
   const positives: boolean[] = [];
@@ -48,5 +55,5 @@ export async function detectChunk(
     positives.push(score >= model.info.threshold);
     chunkProbability = Math.max(chunkProbability, score);
   }
-  return { windowProbabilities, windowScores, positives, chunkProbability };
+  return { windowProbabilities, windowScores, positives, chunkProbability, history: ctx.history };
 }

@@ -19,26 +19,37 @@ describe('DetectionPool', () => {
   it('answers exactly what detectChunk answers on this thread', async () => {
     const samples = chunk();
     const here = await detectChunk(await loadSeizureModel(), samples, 256);
-    const there = await pool.detect(samples, 256);
+    const there = await pool.detect(samples, 256, null);
     expect(there.windowScores).toHaveLength(3);
     expect(there).toEqual(here);
+  });
+
+  it('scores with the history it is given and hands back the next one', async () => {
+    const model = await loadSeizureModel();
+    const first = await detectChunk(model, chunk(), 256);
+    const here = await detectChunk(model, chunk(), 256, first.history);
+    const there = await pool.detect(chunk(), 256, first.history);
+    expect(there).toEqual(here);
+    expect(there.history.windows).toBe(6);
+    // same samples, other past: the context inputs differ, so the scores do
+    expect(there.windowScores).not.toEqual(first.windowScores);
   });
 
   it('keeps many concurrent requests apart', async () => {
     const inputs = Array.from({ length: 12 }, (_, k) => chunk().map((row) => row.map((v) => v * (1 + k))));
     const model = await loadSeizureModel();
     const expected = await Promise.all(inputs.map((s) => detectChunk(model, s, 256)));
-    const got = await Promise.all(inputs.map((s) => pool.detect(s, 256)));
+    const got = await Promise.all(inputs.map((s) => pool.detect(s, 256, null)));
     expect(got).toEqual(expected);
   });
 
   it('rejects with the thread’s error instead of hanging', async () => {
-    await expect(pool.detect([[1, 2, 3]], Number.NaN)).rejects.toThrow();
+    await expect(pool.detect([[1, 2, 3]], Number.NaN, null)).rejects.toThrow();
   });
 
   it('refuses work once closed', async () => {
     const p = new DetectionPool();
     await p.close();
-    await expect(p.detect(chunk(), 256)).rejects.toThrow(/closed/);
+    await expect(p.detect(chunk(), 256, null)).rejects.toThrow(/closed/);
   });
 });

@@ -2,12 +2,14 @@
 // 23-channel second, which on the embedded runtime's event loop would delay every acknowledgement.
 // The pool runs the same detectChunk() on its threads and answers with the same ChunkDetection.
 import { Worker } from 'node:worker_threads';
+import type { WindowHistory } from './context.ts';
 import type { ChunkDetection } from './detect.ts';
 import type { DetectionReply, DetectionRequest } from './detection-worker.ts';
 
 export type Detect = (
   samples: ReadonlyArray<ArrayLike<number>>,
   sampleRateHz: number,
+  history: WindowHistory | null,
 ) => Promise<ChunkDetection>;
 
 export interface DetectionPoolOptions {
@@ -70,7 +72,7 @@ export class DetectionPool {
   }
 
   /** detectChunk() on the least busy thread. */
-  readonly detect: Detect = (samples, sampleRateHz) => {
+  readonly detect: Detect = (samples, sampleRateHz, history) => {
     if (this.#closed) return Promise.reject(new Error('detection pool is closed'));
     const nChannels = samples.length;
     const n = nChannels === 0 ? 0 : samples[0]!.length;
@@ -82,7 +84,7 @@ export class DetectionPool {
     return new Promise<ChunkDetection>((resolve, reject) => {
       if (thread.pending.size === 0) thread.worker.ref();
       thread.pending.set(id, { resolve, reject });
-      const req: DetectionRequest = { id, sampleRateHz, nChannels, samples: flat };
+      const req: DetectionRequest = { id, sampleRateHz, nChannels, samples: flat, history };
       thread.worker.postMessage(req, [flat.buffer]);
     });
   };

@@ -1,6 +1,7 @@
 // One detection thread: the served preprocessing + ONNX call (detectChunk) for chunks the main thread
 // sends, so the CPU-heavy part of detection runs beside the event loop that acknowledges devices.
 import { parentPort, workerData } from 'node:worker_threads';
+import type { WindowHistory } from './context.ts';
 import { detectChunk } from './detect.ts';
 import { loadSeizureModel } from './model.ts';
 
@@ -10,6 +11,7 @@ export interface DetectionRequest {
   sampleRateHz: number;
   nChannels: number;
   samples: Float64Array;
+  history: WindowHistory | null;
 }
 
 export type DetectionReply =
@@ -26,7 +28,7 @@ port.on('message', (req: DetectionRequest) => {
       const channels = Array.from({ length: req.nChannels }, (_, c) =>
         req.samples.subarray(c * n, (c + 1) * n),
       );
-      const detection = await detectChunk(await model, channels, req.sampleRateHz);
+      const detection = await detectChunk(await model, channels, req.sampleRateHz, req.history);
       port.postMessage({ id: req.id, ok: true, detection } satisfies DetectionReply);
     } catch (err) {
       port.postMessage({

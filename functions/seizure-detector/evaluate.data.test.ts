@@ -1,4 +1,5 @@
 // `vigil model evaluate` on the full ../shared Bonn set and the CHB-MIT excerpts, through the served path.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { run } from '../../cli/commands/model.ts';
@@ -32,6 +33,14 @@ describe('vigil model evaluate on real data', () => {
     expect(r.windows.rocAuc).toBeGreaterThan(0.99);
     expect(r.windows.sensitivity).toBeGreaterThan(0.97);
     expect(r.windows.specificity).toBeGreaterThan(0.93);
+    // the model card quotes this file: it must be what the committed model prints today
+    const committed = JSON.parse(
+      readFileSync(
+        path.resolve(import.meta.dirname, '../../models/seizure/metrics/test-evaluation.json'),
+        'utf8',
+      ),
+    );
+    expect(r).toEqual(committed);
   });
 
   it('Bonn, all 400 recordings: every set is evaluated', async () => {

@@ -1,8 +1,10 @@
 // Evaluation through the SERVED path: each recording is cut into the ≤ 10-s chunks a device would send,
-// every chunk goes through detectChunk() (same preprocessing, same ONNX session) and the windows through
-// the same episode rule that raises alerts. A recording counts as seizure when that rule fires on it.
+// every chunk goes through detectChunk() (same preprocessing, same ONNX session, the previous chunk's
+// window history as context) and the windows through the same episode rule that raises alerts. A
+// recording counts as seizure when that rule fires on it.
 import { listBonnDir, readBonnFile } from '../../recordings/bonn.ts';
 import { readEdfFile } from '../../recordings/edf.ts';
+import type { WindowHistory } from './context.ts';
 import { detectChunk } from './detect.ts';
 import { DEFAULT_EPISODE_RULE, type EpisodeRule, type EpisodeTransition, runEpisodes } from './episode.ts';
 import { type Confusion, confusion, rocAuc } from './metrics.ts';
@@ -34,9 +36,11 @@ export async function evaluateSignals(
   const chunkCount = perChannel[0]?.length ?? 0;
   const windows: WindowResult[] = [];
   let chunkStartS = 0;
+  let history: WindowHistory | null = null;
   for (let k = 0; k < chunkCount; k++) {
     const chunk = perChannel.map((parts) => parts[k]!);
-    const d = await detectChunk(model, chunk, sampleRateHz);
+    const d = await detectChunk(model, chunk, sampleRateHz, history);
+    history = d.history;
     for (const [w, p] of d.windowScores.entries())
       windows.push({
         startS: chunkStartS + w * WINDOW_SECONDS,

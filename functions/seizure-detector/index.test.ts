@@ -13,7 +13,16 @@ import type { Db } from '../../storage/db.ts';
 import { readState } from '../../storage/function-state.ts';
 import { testBackends } from '../../storage/testing.ts';
 import type { FunctionContext, VigilEvent } from '../types.ts';
-import { type DetectorState, FUNCTION_NAME, seizureAlertId, seizureDetector } from './index.ts';
+import { detectChunk } from './detect.ts';
+import { evaluateSignals } from './evaluate.ts';
+import {
+  createSeizureDetector,
+  type DetectorState,
+  FUNCTION_NAME,
+  seizureAlertId,
+  seizureDetector,
+} from './index.ts';
+import { loadSeizureModel } from './model.ts';
 import { recordingChunks } from './preprocess.ts';
 
 const demo = (rel: string) => fileURLToPath(new URL(`../../data/demo/eeg/bonn/${rel}`, import.meta.url));
@@ -130,6 +139,75 @@ describe.each(testBackends)('seizure-detector on $name', (backend) => {
     const st = await readState<DetectorState>(db, FUNCTION_NAME, 'pat-race');
     expect(st?.value.episode.lastWindowStartMs).toBe(T0 + 20_000 + 2_000);
     expect(seizureAlertId('p', 5)).toBe('seizure-p-5');
+  });
+
+  it('scores each chunk with the context stored by whichever replica saw the chunk before', async () => {
+    const samples = load('setE/S046.txt');
+    const chunks = chunkEvents(samples, 'pat-ctx', T0, 'ctx');
+    const replicas = [createSeizureDetector(), createSeizureDetector()];
+    const predictions: number[][] = [];
+    for (const [i, ev] of chunks.entries()) {
+      const replies = await replicas[i % 2]!.handle(ev, ctx);
+      const p = eegPredictionData.parse(replies.find((e) => e.type === EVENT_TYPES.eegPrediction)!.data);
+      predictions.push(...p.windowProbabilities);
+    }
+    // the same as one process scoring the recording chunk after chunk (vigil model evaluate)
+    const model = await loadSeizureModel();
+    const inMemory = await evaluateSignals(model, [samples], BONN_SAMPLE_RATE_HZ);
+    expect(predictions).toEqual(inMemory.windows.map((w) => w.channelProbabilities));
+
+    const before = (await readState<DetectorState>(db, FUNCTION_NAME, 'pat-ctx'))!.value.context!;
+    expect(before.channels).toEqual(['T5']);
+    expect(before.history.windows).toBe(7);
+    // a late redelivery of the first chunk is scored without context and leaves the stored one alone
+    const late = await seizureDetector.handle(chunks[0]!, ctx);
+    const lateP = eegPredictionData.parse(late.find((e) => e.type === EVENT_TYPES.eegPrediction)!.data);
+    const alone = await detectChunk(
+      model,
+      (chunks[0]!.data as { samples: number[][] }).samples,
+      BONN_SAMPLE_RATE_HZ,
+    );
+    expect(lateP.windowProbabilities).toEqual(alone.windowProbabilities);
+    expect((await readState<DetectorState>(db, FUNCTION_NAME, 'pat-ctx'))!.value.context).toEqual(before);
+  });
+
+  it('starts a new context after a gap or when the montage changes', async () => {
+    const model = await loadSeizureModel();
+    const chunks = chunkEvents(load('setE/S046.txt'), 'pat-reset', T0, 'rs');
+    await seizureDetector.handle(chunks[0]!, ctx);
+    const samples = (chunks[1]!.data as { samples: number[][] }).samples;
+    const alone = (await detectChunk(model, samples, BONN_SAMPLE_RATE_HZ)).windowProbabilities;
+    const score = async (ev: VigilEvent) =>
+      eegPredictionData.parse(
+        (await seizureDetector.handle(ev, ctx)).find((e) => e.type === EVENT_TYPES.eegPrediction)!.data,
+      ).windowProbabilities;
+    const later = new Date(T0 + 60_000).toISOString();
+    const gap = { ...chunks[1]!, id: 'rs-gap', data: { ...(chunks[1]!.data as object), startTime: later } };
+    expect(await score(gap)).toEqual(alone);
+    const montage = {
+      ...chunks[1]!,
+      id: 'rs-montage',
+      data: {
+        ...(chunks[1]!.data as object),
+        startTime: new Date(T0 + 70_000).toISOString(),
+        channels: ['T3'],
+      },
+    };
+    expect(await score(montage)).toEqual(alone);
+    // and the next chunk of that montage continues from it
+    const next = {
+      ...chunks[2]!,
+      id: 'rs-next',
+      data: {
+        ...(chunks[2]!.data as object),
+        startTime: new Date(T0 + 80_000).toISOString(),
+        channels: ['T3'],
+      },
+    };
+    const nextAlone = (
+      await detectChunk(model, (chunks[2]!.data as { samples: number[][] }).samples, BONN_SAMPLE_RATE_HZ)
+    ).windowProbabilities;
+    expect(await score(next)).not.toEqual(nextAlone);
   });
 
   it('rejects a chunk that breaks the contract (so the broker dead-letters it) and ignores other types', async () => {

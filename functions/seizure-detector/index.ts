@@ -1,6 +1,7 @@
 // seizure-detector: org.vigil.eeg.chunk → org.vigil.eeg.prediction, plus org.vigil.alert.raised once per
-// seizure episode and org.vigil.alert.cleared when the episode ends. The episode state lives in
-// function_state (one row per patient), so it survives chunks, restarts and replicas.
+// seizure episode and org.vigil.alert.cleared when the episode ends. The episode state and the last
+// windows of the patient's EEG (the next chunk's context) live in function_state (one row per patient),
+// so they survive chunks, restarts and replicas.
 
 import { alertClearedEvent, alertRaisedEvent } from '../../eventing/alert-events.ts';
 import {
@@ -13,6 +14,7 @@ import {
 } from '../../eventing/contract.ts';
 import { readState, writeState } from '../../storage/function-state.ts';
 import type { FunctionContext, VigilEvent, VigilFunction } from '../types.ts';
+import { decodeHistory, encodeHistory, type WindowHistory } from './context.ts';
 import { type ChunkDetection, detectChunk } from './detect.ts';
 import type { Detect } from './detection-pool.ts';
 import {
@@ -40,9 +42,23 @@ export interface DetectorState {
   openAlertId: string | null;
   /** Alert events caused by recent chunks, keyed by `${source} ${id}` of the chunk. */
   emitted: Array<{ chunk: string; events: VigilEvent[] }>;
+  /** The latest windows seen, the context of the next chunk (absent in states written before context). */
+  context?: StoredContext | null;
 }
 
-const INITIAL_STATE: DetectorState = { episode: INITIAL_EPISODE_STATE, openAlertId: null, emitted: [] };
+interface StoredContext {
+  channels: string[];
+  /** Start (epoch ms) of the newest window in history. */
+  lastWindowStartMs: number;
+  history: ReturnType<typeof encodeHistory>;
+}
+
+const INITIAL_STATE: DetectorState = {
+  episode: INITIAL_EPISODE_STATE,
+  openAlertId: null,
+  emitted: [],
+  context: null,
+};
 
 export function seizureAlertId(patientId: string, episodeStartMs: number): string {
   return `seizure-${patientId}-${episodeStartMs}`;
@@ -76,15 +92,30 @@ export function createSeizureDetector(options: DetectorOptions = {}): VigilFunct
       const chunk = parsed.data;
       // Only the version and threshold are needed here when detection runs elsewhere (a pool).
       const info = await loadModelInfo(options.modelDir);
-      const detection = options.detect
-        ? await options.detect(chunk.samples, chunk.sampleRateHz)
-        : await detectChunk(await loadSeizureModel(options.modelDir), chunk.samples, chunk.sampleRateHz);
-      if (detection.windowScores.length === 0) return []; // shorter than one window: nothing to say
-      const prediction = predictionEvent(event, chunk, detection, info);
-      const alerts = await updateEpisodes(event, chunk, detection, info, rule, ctx);
-      return [prediction, ...alerts];
+      const detect: Detect =
+        options.detect ??
+        (async (samples, rate, history) =>
+          detectChunk(await loadSeizureModel(options.modelDir), samples, rate, history));
+      return detectAndUpdate(event, chunk, detect, info, rule, ctx);
     },
   };
+}
+
+/**
+ * The stored windows that directly precede this chunk, or null: none stored, another montage, a gap
+ * longer than the episode rule's, or a chunk that starts before the newest stored window (late or
+ * redelivered: its own past is not stored, so it is scored without context).
+ */
+function historyBefore(
+  context: StoredContext | null | undefined,
+  chunk: EegChunk,
+  startMs: number,
+  rule: EpisodeRule,
+): WindowHistory | null {
+  if (!context || context.channels.join('\n') !== chunk.channels.join('\n')) return null;
+  const gap = startMs - context.lastWindowStartMs;
+  if (gap <= 0 || gap > rule.maxGapMs) return null;
+  return decodeHistory(context.history);
 }
 
 export const seizureDetector: VigilFunction = createSeizureDetector();
@@ -118,11 +149,15 @@ function predictionEvent(
   };
 }
 
-/** Read–modify–write of the patient's episode state with optimistic concurrency; returns alert events. */
-async function updateEpisodes(
+/**
+ * Read–modify–write of the patient's state with optimistic concurrency: the chunk is scored with the
+ * stored context, the episode rule advances, the new context is stored. A lost write race rescores the
+ * chunk against the winner's state. Returns the prediction and any alert events.
+ */
+async function detectAndUpdate(
   input: VigilEvent,
   chunk: EegChunk,
-  d: ChunkDetection,
+  detect: Detect,
   info: ModelInfo,
   rule: EpisodeRule,
   ctx: FunctionContext,
@@ -132,8 +167,13 @@ async function updateEpisodes(
   for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
     const current = await readState<DetectorState>(ctx.db, FUNCTION_NAME, chunk.patientId);
     const state = current?.value ?? INITIAL_STATE;
+    const history = historyBefore(state.context, chunk, startMs, rule);
+    const d = await detect(chunk.samples, chunk.sampleRateHz, history);
+    if (d.windowScores.length === 0) return []; // shorter than one window: nothing to say
+    const prediction = predictionEvent(input, chunk, d, info);
     const seen = state.emitted.find((e) => e.chunk === chunkKey);
-    if (seen) return seen.events; // redelivery: same events, same ids; storage drops the duplicates
+    // redelivery: same events, same ids; storage drops the duplicates
+    if (seen) return [prediction, ...seen.events];
 
     let episode = state.episode;
     let openAlertId = state.openAlertId;
@@ -150,11 +190,9 @@ async function updateEpisodes(
           : null;
       events.push(ev);
     });
-    if (episode === state.episode) return events; // every window already counted (old or replayed data)
-    // Nothing pending before or after (no open episode, no recent positive window): the stored state
-    // already means "quiet", so skip the write (the common case; saves a durable write per chunk).
-    const quiet = (s: EpisodeState) => s.episode === null && !s.recent.some((w) => w.positive);
-    if (current && quiet(state.episode) && quiet(episode)) return events;
+    // every window already counted (old or replayed data): nothing new to store
+    if (episode === state.episode) return [prediction, ...events];
+    const late = state.context != null && startMs <= state.context.lastWindowStartMs;
     const next: DetectorState = {
       episode,
       openAlertId,
@@ -162,8 +200,16 @@ async function updateEpisodes(
         events.length > 0
           ? [...state.emitted, { chunk: chunkKey, events }].slice(-REMEMBERED_CHUNKS)
           : state.emitted,
+      context: late
+        ? state.context
+        : {
+            channels: chunk.channels,
+            lastWindowStartMs: startMs + (d.windowScores.length - 1) * WINDOW_MS,
+            history: encodeHistory(d.history),
+          },
     };
-    if (await writeState(ctx.db, FUNCTION_NAME, chunk.patientId, next, current?.version ?? 0)) return events;
+    if (await writeState(ctx.db, FUNCTION_NAME, chunk.patientId, next, current?.version ?? 0))
+      return [prediction, ...events];
   }
   throw new Error(
     `seizure-detector: episode state of one patient kept changing under ${MAX_WRITE_ATTEMPTS} attempts`,

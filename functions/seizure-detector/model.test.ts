@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FEATURE_COUNT, FEATURE_NAMES, MODEL_RATE_HZ } from './features.ts';
+import { INPUT_COUNT, INPUT_NAMES } from './context.ts';
+import { MODEL_RATE_HZ } from './features.ts';
 import { DEFAULT_MODEL_DIR, loadSeizureModel, modelInfoSchema } from './model.ts';
 import { gbdtPredict, trainGbdt } from './training/gbdt.ts';
 import { exportGbdtOnnx } from './training/onnx-export.ts';
@@ -24,7 +25,7 @@ function modelDir(onnx: Uint8Array, extra: Record<string, unknown>): string {
       modelVersion: 'seizure-gbdt-test',
       threshold: 0.5,
       modelRateHz: MODEL_RATE_HZ,
-      featureNames: FEATURE_NAMES,
+      featureNames: INPUT_NAMES,
       onnxSha256: createHash('sha256').update(onnx).digest('hex'),
       ...extra,
     }),
@@ -36,11 +37,11 @@ describe('loadSeizureModel', () => {
   it('loads the tree model a model.json names (kind gbdt) and serves the trees of its ONNX file', async () => {
     const rng = mulberry32(5);
     const n = 300;
-    const x = Float32Array.from({ length: n * FEATURE_COUNT }, () => rng() * 4 - 2);
+    const x = Float32Array.from({ length: n * INPUT_COUNT }, () => rng() * 4 - 2);
     const y = Uint8Array.from({ length: n }, (_, r) =>
-      x[r * FEATURE_COUNT]! + x[r * FEATURE_COUNT + 7]! > 0 ? 1 : 0,
+      x[r * INPUT_COUNT]! + x[r * INPUT_COUNT + 7]! > 0 ? 1 : 0,
     );
-    const trained = trainGbdt({ x, y, n, dim: FEATURE_COUNT }, null, {
+    const trained = trainGbdt({ x, y, n, dim: INPUT_COUNT }, null, {
       trees: 40,
       depth: 3,
       learningRate: 0.3,

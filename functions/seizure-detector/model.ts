@@ -6,7 +6,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { z } from 'zod';
-import { FEATURE_COUNT, FEATURE_NAMES, MODEL_RATE_HZ } from './features.ts';
+import { INPUT_COUNT, INPUT_NAMES } from './context.ts';
+import { MODEL_RATE_HZ } from './features.ts';
 
 export const DEFAULT_MODEL_DIR =
   process.env.VIGIL_SEIZURE_MODEL_DIR ?? fileURLToPath(new URL('../../models/seizure/', import.meta.url));
@@ -31,14 +32,14 @@ export type ModelInfo = z.infer<typeof modelInfoSchema>;
 
 export interface SeizureModel {
   info: ModelInfo;
-  /** Probabilities for `rows` feature rows (FEATURE_COUNT floats each), in one batched ONNX call. */
+  /** Probabilities for `rows` input rows (INPUT_COUNT floats each), in one batched ONNX call. */
   run(features: Float32Array, rows: number): Promise<Float32Array>;
 }
 
 async function readInfo(dir: string): Promise<ModelInfo> {
   const infoPath = path.join(dir, 'model.json');
   const info = modelInfoSchema.parse(JSON.parse(await readFile(infoPath, 'utf8')));
-  if (info.modelRateHz !== MODEL_RATE_HZ || info.featureNames.join() !== FEATURE_NAMES.join())
+  if (info.modelRateHz !== MODEL_RATE_HZ || info.featureNames.join() !== INPUT_NAMES.join())
     throw new Error(
       `${infoPath}: trained with other preprocessing than this code (retrain with vigil model train)`,
     );
@@ -68,7 +69,7 @@ async function load(dir: string): Promise<SeizureModel> {
     info,
     async run(features, rows) {
       if (rows === 0) return new Float32Array(0);
-      const input = new ort.Tensor('float32', features, [rows, FEATURE_COUNT]);
+      const input = new ort.Tensor('float32', features, [rows, INPUT_COUNT]);
       const out = await session.run({ [INPUT_NAME]: input });
       return out[OUTPUT_NAME]!.data as Float32Array;
     },

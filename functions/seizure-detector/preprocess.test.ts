@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { eegChunkData } from '../../eventing/contract.ts';
 import { BONN_SAMPLE_RATE_HZ, parseBonnText } from '../../recordings/bonn.ts';
+import { decodeHistory, encodeHistory, type WindowHistory, withContext } from './context.ts';
 import { FEATURE_COUNT, FEATURE_NAMES, windowFeatures } from './features.ts';
 import { chunkFeatures, MODEL_RATE_HZ, recordingChunks, windowCount } from './preprocess.ts';
 import { resample } from './resample.ts';
@@ -62,7 +63,7 @@ describe('features', () => {
 });
 
 describe('training and serving preprocessing', () => {
-  it('give identical features for the same recording', () => {
+  it('give identical model inputs for the same recording (features and the context across chunks)', () => {
     const samples = parseBonnText(readFileSync(fixture, 'latin1'), fixture);
     const training = recordingWindows({
       file: fixture,
@@ -72,8 +73,10 @@ describe('training and serving preprocessing', () => {
       sampleRateHz: BONN_SAMPLE_RATE_HZ,
       samples,
     });
-    // Serving: the chunks as a device sends them, through JSON and the contract schema.
+    // Serving: the chunks as a device sends them, through JSON and the contract schema, each with the
+    // previous chunk's window history as the detector stores it.
     const served: number[] = [];
+    let history: WindowHistory | null = null;
     for (const part of recordingChunks(samples, BONN_SAMPLE_RATE_HZ)) {
       const chunk = eegChunkData.parse(
         JSON.parse(
@@ -88,7 +91,10 @@ describe('training and serving preprocessing', () => {
           }),
         ),
       );
-      served.push(...chunkFeatures(chunk.samples, chunk.sampleRateHz).features);
+      const f = chunkFeatures(chunk.samples, chunk.sampleRateHz);
+      const ctx = withContext(f.features, f.nWindows, f.nChannels, history);
+      history = decodeHistory(JSON.parse(JSON.stringify(encodeHistory(ctx.history))));
+      served.push(...ctx.inputs);
     }
     expect(training.nWindows).toBe(23);
     expect(served.length).toBe(training.features.length);

@@ -19,11 +19,12 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readBonnDir } from '../../../recordings/bonn.ts';
+import { INPUT_COUNT, INPUT_NAMES } from '../context.ts';
 import { DEFAULT_EPISODE_RULE, runEpisodes } from '../episode.ts';
-import { FEATURE_COUNT, FEATURE_NAMES } from '../features.ts';
 import { confusion, rocAuc } from '../metrics.ts';
 import { CANDIDATE_NAMES, withCandidates } from './candidate-features.ts';
 import { type RecordingWindows, recordingWindows, toDataset } from './dataset.ts';
+import { trainMlpEnsemble } from './ensemble.ts';
 import { type GbdtOptions, gbdtPredict, trainGbdt } from './gbdt.ts';
 import { type Dataset, predict, trainMlp } from './mlp.ts';
 import { mulberry32, shuffle } from './rng.ts';
@@ -41,10 +42,19 @@ const gbdt =
     const r = trainGbdt(train, validation, { ...GBDT_BASE, ...o });
     return (x, n) => gbdtPredict(r.model, x, n);
   };
-const mlp: Scorer = (train, validation) => {
-  const r = trainMlp(train, validation, { ...TRAIN_OPTIONS, seed: 1 });
-  return (x, n) => predict(r.params, x, n);
-};
+const mlpWith =
+  (o: Partial<typeof TRAIN_OPTIONS>): Scorer =>
+  (train, validation) => {
+    const r = trainMlp(train, validation, { ...TRAIN_OPTIONS, ...o, seed: 1 });
+    return (x, n) => predict(r.params, x, n);
+  };
+const mlp = mlpWith({});
+const ensembleOf =
+  (size: number, o: Partial<typeof TRAIN_OPTIONS>): Scorer =>
+  (train, validation) => {
+    const r = trainMlpEnsemble(train, validation, { ...TRAIN_OPTIONS, ...o, seed: 1 }, size);
+    return (x, n) => predict(r.params, x, n);
+  };
 const average =
   (a: Scorer, b: Scorer): Scorer =>
   (train, validation) => {
@@ -59,6 +69,13 @@ const average =
 
 export const CANDIDATES: Record<string, Scorer> = {
   mlp,
+  'mlp-stop-loss': mlpWith({ earlyStopping: 'loss' }),
+  'mlp-40-epochs': mlpWith({ maxEpochs: 40, patience: 1000 }),
+  'mlp-lr3e-4': mlpWith({ learningRate: 3e-4 }),
+  'mlp-lr3e-4-stop-loss': mlpWith({ learningRate: 3e-4, earlyStopping: 'loss' }),
+  'mlp-32-16': mlpWith({ hidden: [32, 16] }),
+  'mlp-ensemble5-stop-loss': ensembleOf(5, { earlyStopping: 'loss' }),
+  'mlp-ensemble5-stop-auc': ensembleOf(5, { earlyStopping: 'auc' }),
   'gbdt-d3-300-lr0.1': gbdt({ depth: 3 }),
   'gbdt-d4-300-lr0.1': gbdt({}),
   'gbdt-d5-300-lr0.1': gbdt({ depth: 5 }),
@@ -201,10 +218,10 @@ const bonnDir = path.resolve(
   values.bonn ?? path.join(import.meta.dirname, '../../../../shared/data/eeg/bonn'),
 );
 const recordings = await readBonnDir(bonnDir);
-const dim = FEATURE_COUNT + (values.candidates ? CANDIDATE_NAMES.length : 0);
+const dim = INPUT_COUNT + (values.candidates ? CANDIDATE_NAMES.length : 0);
 const windows = recordings.map((r) => {
   const w = recordingWindows(r);
-  return values.candidates ? withCandidates(w, FEATURE_COUNT) : w;
+  return values.candidates ? withCandidates(w, INPUT_COUNT) : w;
 });
 const toDs = (items: RecordingWindows[]) => toDataset(items, dim);
 const assignment = splitByRecording(
@@ -217,7 +234,7 @@ const k = 5;
 const fs = folds(pool, k, 1001);
 if (values.auc) {
   // single-feature separation of set E from set D windows (AUC of the feature as a score; 0.5 = none)
-  const names = [...FEATURE_NAMES, ...(values.candidates ? CANDIDATE_NAMES : [])];
+  const names = [...INPUT_NAMES, ...(values.candidates ? CANDIDATE_NAMES : [])];
   const de = pool.filter((w) => w.recording.set === 'setD' || w.recording.set === 'setE');
   const d = toDs(de);
   for (let j = 0; j < dim; j++) {

@@ -5,26 +5,32 @@ import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readBonnDir } from '../../../recordings/bonn.ts';
+import { CONTEXT_WINDOWS, INPUT_NAMES } from '../context.ts';
 import { DEFAULT_EPISODE_RULE } from '../episode.ts';
-import { FEATURE_NAMES, MODEL_RATE_HZ } from '../features.ts';
+import { MODEL_RATE_HZ } from '../features.ts';
 import { type Confusion, confusion, rocAuc } from '../metrics.ts';
 import type { ModelInfo, ModelKind } from '../model.ts';
 import { WINDOW_SECONDS } from '../preprocess.ts';
 import { recordingWindows, toDataset } from './dataset.ts';
+import { trainMlpEnsemble } from './ensemble.ts';
 import { type GbdtModel, type GbdtOptions, gbdtPredict, trainGbdt } from './gbdt.ts';
-import { type Dataset, type MlpParams, predict, type TrainOptions, trainMlp } from './mlp.ts';
+import { type Dataset, type MlpParams, predict, type TrainOptions } from './mlp.ts';
 import { exportGbdtOnnx, exportOnnx, ML_OPSET, OPSET } from './onnx-export.ts';
 import { type SplitName, splitByRecording } from './split.ts';
 
 export const TRAIN_OPTIONS: Omit<TrainOptions, 'seed'> = {
-  hidden: [32, 16],
+  hidden: [64, 32],
   learningRate: 1e-3,
   l2: 3e-3,
   inputDropout: 0.3,
   batchSize: 64,
   maxEpochs: 200,
   patience: 25,
+  earlyStopping: 'auc',
 };
+
+/** MLPs (seeds memberSeed(seed, k)) whose mean logit the served model computes; see ensemble.ts. */
+export const ENSEMBLE_SIZE = 5;
 
 export const GBDT_OPTIONS: Omit<GbdtOptions, 'seed'> = {
   trees: 300,
@@ -48,9 +54,11 @@ export interface TrainedModelInfo extends Omit<ModelInfo, 'kind'> {
   opset: number;
   mlOpset?: number;
   windowSeconds: number;
+  /** Windows of the same channel (this one included) whose feature mean and SD each input row carries. */
+  contextWindows: number;
   architecture: string;
   training:
-    | (Omit<TrainOptions, 'seed'> & { bestEpoch: number; epochs: number })
+    | (Omit<TrainOptions, 'seed'> & { ensemble: number; bestEpochs: number[]; epochs: number[] })
     | (Omit<GbdtOptions, 'seed'> & { treesKept: number });
   episodeRule: typeof DEFAULT_EPISODE_RULE;
   split: Record<SplitName, string[]>;
@@ -104,9 +112,11 @@ type Fit = (
 ) => Fitted;
 
 const fitMlp: Fit = (train, validation, seed, started, log) => {
-  const result = trainMlp(train, validation, { ...TRAIN_OPTIONS, seed });
+  const result = trainMlpEnsemble(train, validation, { ...TRAIN_OPTIONS, seed }, ENSEMBLE_SIZE);
+  const bestEpochs = result.members.map((m) => m.bestEpoch);
+  const epochs = result.members.map((m) => m.epochs);
   log(
-    `trained: best epoch ${result.bestEpoch} of ${result.epochs}, ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    `trained: ${ENSEMBLE_SIZE} MLPs, best epochs ${bestEpochs.join(', ')} (of ${epochs.join(', ')}), ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
   const params: MlpParams = result.params;
   return {
@@ -119,8 +129,8 @@ const fitMlp: Fit = (train, validation, seed, started, log) => {
       hash.update(Buffer.from(Float32Array.from(params.inputMean).buffer));
       hash.update(Buffer.from(Float32Array.from(params.inputScale).buffer));
     },
-    architecture: `standardise(${FEATURE_NAMES.length}) → ${TRAIN_OPTIONS.hidden.map((h) => `Gemm(${h}) → Relu`).join(' → ')} → Gemm(1) → Sigmoid`,
-    training: { ...TRAIN_OPTIONS, bestEpoch: result.bestEpoch, epochs: result.epochs },
+    architecture: `mean logit of ${ENSEMBLE_SIZE} MLPs standardise(${INPUT_NAMES.length}) → ${TRAIN_OPTIONS.hidden.map((h) => `Gemm(${h}) → Relu`).join(' → ')} → Gemm(1), as one graph: standardise(${INPUT_NAMES.length}) → ${TRAIN_OPTIONS.hidden.map((h) => `Gemm(${h * ENSEMBLE_SIZE}) → Relu`).join(' → ')} → Gemm(1) → Sigmoid`,
+    training: { ...TRAIN_OPTIONS, ensemble: ENSEMBLE_SIZE, bestEpochs, epochs },
     onnx: (info) => exportOnnx(params, info),
   };
 };
@@ -141,7 +151,7 @@ const fitGbdt: Fit = (train, validation, seed, started, log) => {
         hash.update(Buffer.from(Float32Array.from(t.value).buffer));
       }
     },
-    architecture: `TreeEnsembleRegressor(${model.trees.length} trees, depth ≤ ${GBDT_OPTIONS.depth}, ${FEATURE_NAMES.length} raw features) → Sigmoid`,
+    architecture: `TreeEnsembleRegressor(${model.trees.length} trees, depth ≤ ${GBDT_OPTIONS.depth}, ${INPUT_NAMES.length} raw inputs) → Sigmoid`,
     training: { ...GBDT_OPTIONS, treesKept: model.trees.length },
     onnx: (info) => exportGbdtOnnx(model, info),
   };
@@ -187,10 +197,10 @@ export async function trainSeizureModel(opts: {
 
   const onnx = fitted.onnx({
     modelVersion,
-    docString: `Vigil seizure detector: per 1-s single-channel EEG window at ${MODEL_RATE_HZ} Hz, ${FEATURE_NAMES.length} features → seizure probability. Trained on the Bonn EEG sets (Andrzejak et al. 2001), split by recording, seed ${opts.seed}.`,
+    docString: `Vigil seizure detector: per 1-s single-channel EEG window at ${MODEL_RATE_HZ} Hz, ${INPUT_NAMES.length} inputs (the window's features and their mean and SD over the channel's last ${CONTEXT_WINDOWS} windows) → seizure probability. Trained on the Bonn EEG sets (Andrzejak et al. 2001), split by recording, seed ${opts.seed}.`,
     metadata: {
       threshold: String(threshold),
-      features: FEATURE_NAMES.join(','),
+      features: INPUT_NAMES.join(','),
       model_rate_hz: String(MODEL_RATE_HZ),
     },
   });
@@ -201,12 +211,13 @@ export async function trainSeizureModel(opts: {
     ...(kind === 'mlp' ? {} : { kind }),
     threshold,
     modelRateHz: MODEL_RATE_HZ,
-    featureNames: [...FEATURE_NAMES],
+    featureNames: [...INPUT_NAMES],
     onnxSha256: createHash('sha256').update(onnx).digest('hex'),
     seed: opts.seed,
     opset: OPSET,
     ...(kind === 'gbdt' ? { mlOpset: ML_OPSET } : {}),
     windowSeconds: WINDOW_SECONDS,
+    contextWindows: CONTEXT_WINDOWS,
     architecture,
     training: fitted.training,
     episodeRule: DEFAULT_EPISODE_RULE,
