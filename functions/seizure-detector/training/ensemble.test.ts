@@ -51,12 +51,24 @@ describe('MLP seed ensemble', () => {
 
   it('exports to ONNX like one MLP: onnxruntime reproduces the merged forward pass (1e-5)', async () => {
     const e = trainMlpEnsemble(train, val, opts, 3);
-    const bytes = exportOnnx(e.params, { modelVersion: 'ens', docString: 'ens', metadata: {} });
+    const info = { modelVersion: 'ens', docString: 'ens', metadata: {} };
+    // blocks = 3: the block-diagonal second layer as Split → 3 Gemms → Concat, as vigil model train writes it
+    const bytes = exportOnnx(e.params, info, 3);
+    expect(bytes.length).toBeLessThan(exportOnnx(e.params, info).length);
     const session = await ort.InferenceSession.create(bytes);
     const out = await session.run({ [INPUT_NAME]: new ort.Tensor('float32', val.x, [val.n, val.dim]) });
     const onnx = out[OUTPUT_NAME]!.data as Float32Array;
     const ts = predict(e.params, val.x, val.n);
     for (let r = 0; r < val.n; r++) expect(Math.abs(onnx[r]! - ts[r]!)).toBeLessThan(1e-5);
+  });
+
+  it('refuses a blocked export of a layer that is not block-diagonal', () => {
+    const e = trainMlpEnsemble(train, val, opts, 3);
+    const info = { modelVersion: 'x', docString: 'x', metadata: {} };
+    const layer = e.params.layers[1]!;
+    layer.weight[layer.inDim - 1] = 0.5; // row 0 (block 0) reading an input of block 2
+    expect(() => exportOnnx(e.params, info, 3)).toThrow(/not block-diagonal/);
+    expect(() => exportOnnx(e.params, info, 5)).toThrow(/does not split/);
   });
 
   it('refuses members of different shapes or standardisations', () => {

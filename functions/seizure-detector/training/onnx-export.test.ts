@@ -28,14 +28,33 @@ function importOnnx(bytes: Uint8Array): MlpParams {
     }) as { graph: { initializer: Array<{ name: string; dims: number[]; floatData: number[] }> } };
   const t = new Map(model.graph.initializer.map((i) => [i.name, i]));
   const layers: MlpParams['layers'] = [];
-  for (let i = 0; t.has(`dense${i}_weight`); i++) {
-    const w = t.get(`dense${i}_weight`)!;
-    layers.push({
-      outDim: w.dims[0]!,
-      inDim: w.dims[1]!,
-      weight: Float64Array.from(w.floatData),
-      bias: Float64Array.from(t.get(`dense${i}_bias`)!.floatData),
+  for (let i = 0; t.has(`dense${i}_weight`) || t.has(`dense${i}_block0_weight`); i++) {
+    const w = t.get(`dense${i}_weight`);
+    if (w) {
+      layers.push({
+        outDim: w.dims[0]!,
+        inDim: w.dims[1]!,
+        weight: Float64Array.from(w.floatData),
+        bias: Float64Array.from(t.get(`dense${i}_bias`)!.floatData),
+      });
+      continue;
+    }
+    // a blocked layer (Split → Gemm per block → Concat): the block-diagonal matrix it computes
+    const blocks: Array<{ w: (typeof model.graph.initializer)[number]; b: number[] }> = [];
+    for (let k = 0; t.has(`dense${i}_block${k}_weight`); k++)
+      blocks.push({
+        w: t.get(`dense${i}_block${k}_weight`)!,
+        b: t.get(`dense${i}_block${k}_bias`)!.floatData,
+      });
+    const [bo, bi] = [blocks[0]!.w.dims[0]!, blocks[0]!.w.dims[1]!];
+    const outDim = bo * blocks.length;
+    const inDim = bi * blocks.length;
+    const weight = new Float64Array(outDim * inDim);
+    blocks.forEach(({ w: bw }, k) => {
+      for (let o = 0; o < bo; o++)
+        for (let c = 0; c < bi; c++) weight[(k * bo + o) * inDim + k * bi + c] = bw.floatData[o * bi + c]!;
     });
+    layers.push({ outDim, inDim, weight, bias: Float64Array.from(blocks.flatMap((b) => b.b)) });
   }
   return {
     inputMean: Float64Array.from(t.get('input_mean')!.floatData),

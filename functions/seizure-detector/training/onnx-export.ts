@@ -46,8 +46,24 @@ function valueInfo(name: string, dims: Array<number | string>) {
   };
 }
 
-/** The ONNX model bytes for params. */
-export function exportOnnx(params: MlpParams, info: ExportInfo): Uint8Array {
+const gemm = (name: string, input: string[], output: string) => ({
+  name,
+  opType: 'Gemm',
+  input,
+  output: [output],
+  attribute: [
+    { name: 'alpha', type: ATTR_FLOAT, f: 1 },
+    { name: 'beta', type: ATTR_FLOAT, f: 1 },
+    { name: 'transB', type: ATTR_INT, i: 1 },
+  ],
+});
+
+/**
+ * The ONNX model bytes for params. With `blocks` > 1 (a merged seed ensemble, see ensemble.ts) every
+ * hidden layer after the first must be block-diagonal; it is written as Split → one Gemm per block →
+ * Concat, the same function without multiplying the zeros between blocks.
+ */
+export function exportOnnx(params: MlpParams, info: ExportInfo, blocks = 1): Uint8Array {
   const root = protobuf.loadSync(SCHEMA);
   const ModelProto = root.lookupType('onnx.ModelProto');
   const dim = params.inputMean.length;
@@ -61,21 +77,15 @@ export function exportOnnx(params: MlpParams, info: ExportInfo): Uint8Array {
   ];
   let current = 'z0';
   params.layers.forEach((layer, i) => {
-    initializer.push(tensor(`dense${i}_weight`, [layer.outDim, layer.inDim], layer.weight));
-    initializer.push(tensor(`dense${i}_bias`, [layer.outDim], layer.bias));
     const last = i === params.layers.length - 1;
     const gemmOut = last ? 'logit' : `dense${i}`;
-    node.push({
-      name: `dense${i}`,
-      opType: 'Gemm',
-      input: [current, `dense${i}_weight`, `dense${i}_bias`],
-      output: [gemmOut],
-      attribute: [
-        { name: 'alpha', type: ATTR_FLOAT, f: 1 },
-        { name: 'beta', type: ATTR_FLOAT, f: 1 },
-        { name: 'transB', type: ATTR_INT, i: 1 },
-      ],
-    });
+    if (blocks > 1 && i > 0 && !last)
+      node.push(...blockGemms(layer, i, blocks, current, gemmOut, initializer));
+    else {
+      initializer.push(tensor(`dense${i}_weight`, [layer.outDim, layer.inDim], layer.weight));
+      initializer.push(tensor(`dense${i}_bias`, [layer.outDim], layer.bias));
+      node.push(gemm(`dense${i}`, [current, `dense${i}_weight`, `dense${i}_bias`], gemmOut));
+    }
     if (!last) {
       node.push({ name: `relu${i}`, opType: 'Relu', input: [gemmOut], output: [`relu${i}`] });
       current = `relu${i}`;
@@ -83,6 +93,57 @@ export function exportOnnx(params: MlpParams, info: ExportInfo): Uint8Array {
   });
   node.push({ name: 'sigmoid', opType: 'Sigmoid', input: ['logit'], output: [OUTPUT_NAME] });
   return encode(ModelProto, info, 'seizure_mlp', dim, node, initializer, [{ domain: '', version: OPSET }]);
+}
+
+/** A block-diagonal dense layer as Split → Gemm per block → Concat; refuses a layer that is not one. */
+function blockGemms(
+  layer: MlpParams['layers'][number],
+  i: number,
+  blocks: number,
+  input: string,
+  output: string,
+  initializer: object[],
+): object[] {
+  if (layer.inDim % blocks !== 0 || layer.outDim % blocks !== 0)
+    throw new Error(`dense${i}: ${layer.outDim}×${layer.inDim} does not split into ${blocks} blocks`);
+  const bi = layer.inDim / blocks;
+  const bo = layer.outDim / blocks;
+  for (let o = 0; o < layer.outDim; o++)
+    for (let c = 0; c < layer.inDim; c++)
+      if (Math.floor(o / bo) !== Math.floor(c / bi) && layer.weight[o * layer.inDim + c] !== 0)
+        throw new Error(`dense${i} is not block-diagonal (weight [${o}][${c}] is not 0)`);
+  const parts = Array.from({ length: blocks }, (_, k) => `dense${i}_in${k}`);
+  const nodes: object[] = [
+    {
+      name: `split${i}`,
+      opType: 'Split',
+      input: [input],
+      output: parts,
+      attribute: [{ name: 'axis', type: ATTR_INT, i: 1 }],
+    },
+  ];
+  for (let k = 0; k < blocks; k++) {
+    const w = new Float64Array(bo * bi);
+    for (let o = 0; o < bo; o++)
+      for (let c = 0; c < bi; c++) w[o * bi + c] = layer.weight[(k * bo + o) * layer.inDim + k * bi + c]!;
+    initializer.push(tensor(`dense${i}_block${k}_weight`, [bo, bi], w));
+    initializer.push(tensor(`dense${i}_block${k}_bias`, [bo], layer.bias.subarray(k * bo, (k + 1) * bo)));
+    nodes.push(
+      gemm(
+        `dense${i}_block${k}`,
+        [parts[k]!, `dense${i}_block${k}_weight`, `dense${i}_block${k}_bias`],
+        `dense${i}_out${k}`,
+      ),
+    );
+  }
+  nodes.push({
+    name: `concat${i}`,
+    opType: 'Concat',
+    input: parts.map((_, k) => `dense${i}_out${k}`),
+    output: [output],
+    attribute: [{ name: 'axis', type: ATTR_INT, i: 1 }],
+  });
+  return nodes;
 }
 
 function encode(

@@ -129,9 +129,12 @@ const fitMlp: Fit = (train, validation, seed, started, log) => {
       hash.update(Buffer.from(Float32Array.from(params.inputMean).buffer));
       hash.update(Buffer.from(Float32Array.from(params.inputScale).buffer));
     },
-    architecture: `mean logit of ${ENSEMBLE_SIZE} MLPs standardise(${INPUT_NAMES.length}) → ${TRAIN_OPTIONS.hidden.map((h) => `Gemm(${h}) → Relu`).join(' → ')} → Gemm(1), as one graph: standardise(${INPUT_NAMES.length}) → ${TRAIN_OPTIONS.hidden.map((h) => `Gemm(${h * ENSEMBLE_SIZE}) → Relu`).join(' → ')} → Gemm(1) → Sigmoid`,
+    architecture: `mean logit of ${ENSEMBLE_SIZE} MLPs standardise(${INPUT_NAMES.length}) → ${TRAIN_OPTIONS.hidden.map((h) => `Gemm(${h}) → Relu`).join(' → ')} → Gemm(1), as one graph: standardise(${INPUT_NAMES.length}) → Gemm(${TRAIN_OPTIONS.hidden[0]! * ENSEMBLE_SIZE}) → Relu → ${TRAIN_OPTIONS.hidden
+      .slice(1)
+      .map((h) => `Split → ${ENSEMBLE_SIZE} × Gemm(${h}) → Concat → Relu`)
+      .join(' → ')} → Gemm(1) → Sigmoid`,
     training: { ...TRAIN_OPTIONS, ensemble: ENSEMBLE_SIZE, bestEpochs, epochs },
-    onnx: (info) => exportOnnx(params, info),
+    onnx: (info) => exportOnnx(params, info, ENSEMBLE_SIZE),
   };
 };
 
