@@ -174,40 +174,25 @@ describe.each(testBackends)('seizure-detector on $name', (backend) => {
   it('starts a new context after a gap or when the montage changes', async () => {
     const model = await loadSeizureModel();
     const chunks = chunkEvents(load('setE/S046.txt'), 'pat-reset', T0, 'rs');
-    await seizureDetector.handle(chunks[0]!, ctx);
-    const samples = (chunks[1]!.data as { samples: number[][] }).samples;
-    const alone = (await detectChunk(model, samples, BONN_SAMPLE_RATE_HZ)).windowProbabilities;
+    const samplesOf = (ev: VigilEvent) => (ev.data as { samples: number[][] }).samples;
+    const alone = async (ev: VigilEvent) =>
+      (await detectChunk(model, samplesOf(ev), BONN_SAMPLE_RATE_HZ)).windowProbabilities;
+    // the same chunk as a device would send it again: another id, start time and maybe montage
+    const resent = (ev: VigilEvent, id: string, startMs: number, more: object = {}): VigilEvent => ({
+      ...ev,
+      id,
+      data: { ...(ev.data as object), startTime: new Date(startMs).toISOString(), ...more },
+    });
     const score = async (ev: VigilEvent) =>
       eegPredictionData.parse(
         (await seizureDetector.handle(ev, ctx)).find((e) => e.type === EVENT_TYPES.eegPrediction)!.data,
       ).windowProbabilities;
-    const later = new Date(T0 + 60_000).toISOString();
-    const gap = { ...chunks[1]!, id: 'rs-gap', data: { ...(chunks[1]!.data as object), startTime: later } };
-    expect(await score(gap)).toEqual(alone);
-    const montage = {
-      ...chunks[1]!,
-      id: 'rs-montage',
-      data: {
-        ...(chunks[1]!.data as object),
-        startTime: new Date(T0 + 70_000).toISOString(),
-        channels: ['T3'],
-      },
-    };
-    expect(await score(montage)).toEqual(alone);
+    await seizureDetector.handle(chunks[0]!, ctx);
+    expect(await score(resent(chunks[1]!, 'rs-gap', T0 + 60_000))).toEqual(await alone(chunks[1]!));
+    const t3 = { channels: ['T3'] };
+    expect(await score(resent(chunks[1]!, 'rs-montage', T0 + 70_000, t3))).toEqual(await alone(chunks[1]!));
     // and the next chunk of that montage continues from it
-    const next = {
-      ...chunks[2]!,
-      id: 'rs-next',
-      data: {
-        ...(chunks[2]!.data as object),
-        startTime: new Date(T0 + 80_000).toISOString(),
-        channels: ['T3'],
-      },
-    };
-    const nextAlone = (
-      await detectChunk(model, (chunks[2]!.data as { samples: number[][] }).samples, BONN_SAMPLE_RATE_HZ)
-    ).windowProbabilities;
-    expect(await score(next)).not.toEqual(nextAlone);
+    expect(await score(resent(chunks[2]!, 'rs-next', T0 + 80_000, t3))).not.toEqual(await alone(chunks[2]!));
   });
 
   it('rejects a chunk that breaks the contract (so the broker dead-letters it) and ignores other types', async () => {
