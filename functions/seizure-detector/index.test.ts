@@ -10,7 +10,7 @@ import {
 import { BONN_SAMPLE_RATE_HZ, parseBonnText } from '../../recordings/bonn.ts';
 import { applyAlertEvent, getAlert, listAlerts } from '../../storage/alerts-store.ts';
 import type { Db } from '../../storage/db.ts';
-import { readState } from '../../storage/function-state.ts';
+import { readState, writeState } from '../../storage/function-state.ts';
 import { testBackends } from '../../storage/testing.ts';
 import type { FunctionContext, VigilEvent } from '../types.ts';
 import { detectChunk } from './detect.ts';
@@ -193,6 +193,27 @@ describe.each(testBackends)('seizure-detector on $name', (backend) => {
     expect(await score(resent(chunks[1]!, 'rs-montage', T0 + 70_000, t3))).toEqual(await alone(chunks[1]!));
     // and the next chunk of that montage continues from it
     expect(await score(resent(chunks[2]!, 'rs-next', T0 + 80_000, t3))).not.toEqual(await alone(chunks[2]!));
+  });
+
+  it('scores a chunk as a first chunk when the stored history has another shape (a model upgrade)', async () => {
+    const model = await loadSeizureModel();
+    const chunks = chunkEvents(load('setE/S046.txt'), 'pat-upgrade', T0, 'up');
+    await seizureDetector.handle(chunks[0]!, ctx);
+    const stored = (await readState<DetectorState>(db, FUNCTION_NAME, 'pat-upgrade'))!;
+    const old = { ...stored.value.context!, history: { ...stored.value.context!.history, windows: 3 } };
+    expect(
+      await writeState(db, FUNCTION_NAME, 'pat-upgrade', { ...stored.value, context: old }, stored.version),
+    ).toBe(true);
+    const replies = await seizureDetector.handle(chunks[1]!, ctx);
+    const p = eegPredictionData.parse(replies.find((e) => e.type === EVENT_TYPES.eegPrediction)!.data);
+    const samples = (chunks[1]!.data as { samples: number[][] }).samples;
+    expect(p.windowProbabilities).toEqual(
+      (await detectChunk(model, samples, BONN_SAMPLE_RATE_HZ)).windowProbabilities,
+    );
+    // and the context it stores now is this model's again
+    expect(
+      (await readState<DetectorState>(db, FUNCTION_NAME, 'pat-upgrade'))!.value.context!.history.windows,
+    ).toBe(7);
   });
 
   it('rejects a chunk that breaks the contract (so the broker dead-letters it) and ignores other types', async () => {

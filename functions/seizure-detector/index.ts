@@ -103,8 +103,10 @@ export function createSeizureDetector(options: DetectorOptions = {}): VigilFunct
 
 /**
  * The stored windows that directly precede this chunk, or null: none stored, another montage, a gap
- * longer than the episode rule's, or a chunk that starts before the newest stored window (late or
- * redelivered: its own past is not stored, so it is scored without context).
+ * longer than the episode rule's, a chunk that starts before the newest stored window (late or
+ * redelivered: its own past is not stored, so it is scored without context), or a history of another
+ * shape (written under other features, before a model upgrade): not this model's past, and no reason to
+ * fail every chunk of the patient.
  */
 function historyBefore(
   context: StoredContext | null | undefined,
@@ -115,7 +117,11 @@ function historyBefore(
   if (!context || context.channels.join('\n') !== chunk.channels.join('\n')) return null;
   const gap = startMs - context.lastWindowStartMs;
   if (gap <= 0 || gap > rule.maxGapMs) return null;
-  return decodeHistory(context.history);
+  try {
+    return decodeHistory(context.history);
+  } catch {
+    return null;
+  }
 }
 
 export const seizureDetector: VigilFunction = createSeizureDetector();
