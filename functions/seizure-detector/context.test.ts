@@ -106,6 +106,20 @@ describe('history storage', () => {
     expect(back).toEqual(h);
   });
 
+  it('stores float32 little-endian, whatever the host: 1.0 is the bytes 00 00 80 3f', () => {
+    const h: WindowHistory = { windows: 1, nChannels: 1, features: new Float32Array(F) };
+    h.features[0] = 1;
+    h.features[F - 1] = -2.5;
+    const bytes = Buffer.from(encodeHistory(h).features, 'base64');
+    expect([...bytes.subarray(0, 4)]).toEqual([0x00, 0x00, 0x80, 0x3f]);
+    expect(bytes.readFloatLE((F - 1) * 4)).toBe(-2.5);
+    // a history held in a larger buffer (a slice) stores only its own values
+    const big = withContext(features(12, 2, 9), 12, 2, null).history;
+    expect(big.features.byteOffset).toBe(0);
+    const view: WindowHistory = { ...big, windows: 1, features: big.features.subarray(2 * F * 6) };
+    expect(decodeHistory(encodeHistory(view)).features).toEqual(view.features);
+  });
+
   it('refuses a stored history whose size does not match its shape', () => {
     const e = encodeHistory(withContext(features(2, 1, 8), 2, 1, null).history);
     expect(() => decodeHistory({ ...e, nChannels: 2 })).toThrow(/expected/);

@@ -6,6 +6,7 @@
 //
 // Training, evaluation and serving all call withContext(); the history it returns is what the detector
 // stores per patient between chunks (float32, so a stored history reproduces the training inputs exactly).
+import { endianness } from 'node:os';
 import { FEATURE_COUNT, FEATURE_NAMES } from './features.ts';
 
 export const CONTEXT_WINDOWS = 8;
@@ -93,10 +94,17 @@ export function withContext(
   };
 }
 
+/** A Float32Array's own bytes are little-endian float32 here (x86-64, arm64): no per-value copy. */
+const LITTLE_ENDIAN = endianness() === 'LE';
+
 /** The stored form of a history (JSON-safe): float32 little-endian, base64. */
 export function encodeHistory(h: WindowHistory): { windows: number; nChannels: number; features: string } {
-  const bytes = Buffer.alloc(h.features.length * 4);
-  for (let i = 0; i < h.features.length; i++) bytes.writeFloatLE(h.features[i]!, i * 4);
+  let bytes: Buffer;
+  if (LITTLE_ENDIAN) bytes = Buffer.from(h.features.buffer, h.features.byteOffset, h.features.byteLength);
+  else {
+    bytes = Buffer.alloc(h.features.length * 4);
+    for (let i = 0; i < h.features.length; i++) bytes.writeFloatLE(h.features[i]!, i * 4);
+  }
   return { windows: h.windows, nChannels: h.nChannels, features: bytes.toString('base64') };
 }
 
@@ -106,6 +114,7 @@ export function decodeHistory(e: { windows: number; nChannels: number; features:
   if (bytes.length !== expected * 4)
     throw new Error(`stored window history holds ${bytes.length} bytes, expected ${expected * 4}`);
   const features = new Float32Array(expected);
-  for (let i = 0; i < expected; i++) features[i] = bytes.readFloatLE(i * 4);
+  if (LITTLE_ENDIAN) new Uint8Array(features.buffer).set(bytes);
+  else for (let i = 0; i < expected; i++) features[i] = bytes.readFloatLE(i * 4);
   return { windows: e.windows, nChannels: e.nChannels, features };
 }
