@@ -27,7 +27,7 @@ export interface WindowHistory {
   features: Float32Array;
 }
 
-export const EMPTY_HISTORY = (nChannels: number): WindowHistory => ({
+const emptyHistory = (nChannels: number): WindowHistory => ({
   windows: 0,
   nChannels,
   features: new Float32Array(0),
@@ -52,7 +52,7 @@ export function withContext(
   history: WindowHistory | null,
 ): ContextInputs {
   const F = FEATURE_COUNT;
-  const past = history && history.nChannels === nChannels ? history : EMPTY_HISTORY(nChannels);
+  const past = history && history.nChannels === nChannels ? history : emptyHistory(nChannels);
   const rowF = nChannels * F;
   // every window in time order: the history, then this chunk
   const all = new Float32Array((past.windows + nWindows) * rowF);

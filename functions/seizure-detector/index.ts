@@ -102,11 +102,18 @@ export function createSeizureDetector(options: DetectorOptions = {}): VigilFunct
 }
 
 /**
- * The stored windows that directly precede this chunk, or null: none stored, another montage, a gap
- * longer than the episode rule's, a chunk that starts before the newest stored window (late or
- * redelivered: its own past is not stored, so it is scored without context), or a history of another
- * shape (written under other features, before a model upgrade): not this model's past, and no reason to
- * fail every chunk of the patient.
+ * A chunk that starts at or before the newest stored window (late or redelivered): its own past is not
+ * stored, so it is scored without context, and the stored context is kept for the chunks after it.
+ */
+function isLate(context: StoredContext | null | undefined, startMs: number): boolean {
+  return context != null && startMs <= context.lastWindowStartMs;
+}
+
+/**
+ * The stored windows that directly precede this (not late) chunk, or null: none stored, another
+ * montage, a gap longer than the episode rule's, or a history of another shape (written under other
+ * features, before a model upgrade): not this model's past, and no reason to fail every chunk of the
+ * patient.
  */
 function historyBefore(
   context: StoredContext | null | undefined,
@@ -115,8 +122,7 @@ function historyBefore(
   rule: EpisodeRule,
 ): WindowHistory | null {
   if (!context || context.channels.join('\n') !== chunk.channels.join('\n')) return null;
-  const gap = startMs - context.lastWindowStartMs;
-  if (gap <= 0 || gap > rule.maxGapMs) return null;
+  if (startMs - context.lastWindowStartMs > rule.maxGapMs) return null;
   try {
     return decodeHistory(context.history);
   } catch {
@@ -173,7 +179,8 @@ async function detectAndUpdate(
   for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
     const current = await readState<DetectorState>(ctx.db, FUNCTION_NAME, chunk.patientId);
     const state = current?.value ?? INITIAL_STATE;
-    const history = historyBefore(state.context, chunk, startMs, rule);
+    const late = isLate(state.context, startMs);
+    const history = late ? null : historyBefore(state.context, chunk, startMs, rule);
     const d = await detect(chunk.samples, chunk.sampleRateHz, history);
     if (d.windowScores.length === 0) return []; // shorter than one window: nothing to say
     const prediction = predictionEvent(input, chunk, d, info);
@@ -198,7 +205,6 @@ async function detectAndUpdate(
     });
     // every window already counted (old or replayed data): nothing new to store
     if (episode === state.episode) return [prediction, ...events];
-    const late = state.context != null && startMs <= state.context.lastWindowStartMs;
     const next: DetectorState = {
       episode,
       openAlertId,
