@@ -22,10 +22,11 @@ const DEFAULT_BONN = path.join(SHARED_DIR, 'data/eeg/bonn');
 const DEFAULT_OUT = path.join(REPO_ROOT, 'models/seizure');
 
 const USAGE = `Usage:
-  vigil model train [--bonn DIR] [--seed N] [--kind mlp|gbdt] [--out DIR]
+  vigil model train [--bonn DIR] [--seed N] [--kind mlp|gbdt|cnn] [--out DIR]
       Train the seizure model on a Bonn-layout dir (default ${path.relative(process.cwd(), DEFAULT_BONN) || DEFAULT_BONN}):
-      split by recording (60/20/20, stratified by set, seeded), an MLP with Adam and early stopping
-      or gradient-boosted trees (--kind, default ${DEFAULT_KIND}), threshold on validation; writes
+      split by recording (60/20/20, stratified by set, seeded), an MLP ensemble with Adam and early
+      stopping, gradient-boosted trees, or hybrid CNNs on the raw window and the inputs (--kind,
+      default ${DEFAULT_KIND}), threshold on validation; writes
       model.onnx and model.json to DIR (default models/seizure). --seed defaults to 1.
   vigil model evaluate --bonn DIR [--split train|validation|test] [--model DIR] [--json]
       Run the served detector over every recording of a Bonn-layout dir (setA..setE, any subset;
@@ -88,7 +89,7 @@ async function train(args: string[]): Promise<number> {
     throw new UsageError(`--seed must be a non-negative integer, got "${seedText}"`);
   const kind = (values.kind as string | undefined) ?? DEFAULT_KIND;
   if (!(MODEL_KINDS as readonly string[]).includes(kind))
-    throw new UsageError(`--kind must be ${MODEL_KINDS.join(' or ')}, got "${kind}"`);
+    throw new UsageError(`--kind must be one of ${MODEL_KINDS.join(', ')}, got "${kind}"`);
   await trainSeizureModel({
     bonnDir: path.resolve((values.bonn as string | undefined) ?? DEFAULT_BONN),
     seed,

@@ -1,8 +1,9 @@
-// The served detection path for one chunk: preprocessing → context from the channel's previous windows →
-// one batched ONNX call → per-window decision. The function, `vigil model evaluate` and the benchmark
+// The served detection path for one chunk: preprocessing → context from the channel's previous windows
+// (and the raw windows, for a CNN) → one batched ONNX call → per-window decision. The function, `vigil model evaluate` and the benchmark
 // all go through detectChunk().
 import { type WindowHistory, withContext } from './context.ts';
 import type { SeizureModel } from './model.ts';
+import { usesRawWindow, withRawWindows } from './model-inputs.ts';
 import { chunkFeatures } from './preprocess.ts';
 
 export interface ChunkDetection {
@@ -38,9 +39,11 @@ export async function detectChunk(
   /** The same signal's windows just before this chunk; null when there are none (first chunk, gap). */
   history: WindowHistory | null = null,
 ): Promise<ChunkDetection> {
-  const f = chunkFeatures(samples, sampleRateHz);
+  const raw = usesRawWindow(model.info.kind);
+  const f = chunkFeatures(samples, sampleRateHz, raw);
   const ctx = withContext(f.features, f.nWindows, f.nChannels, history);
-  const probs = await model.run(ctx.inputs, f.nWindows * f.nChannels);
+  const rows = f.nWindows * f.nChannels;
+  const probs = await model.run(raw ? withRawWindows(ctx.inputs, f.windows!, rows) : ctx.inputs, rows);
   const windowProbabilities: number[][] = [];
   const windowScores: number[] = [];
   const positives: boolean[] = [];

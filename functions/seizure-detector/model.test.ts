@@ -3,11 +3,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { INPUT_COUNT, INPUT_NAMES } from './context.ts';
+import { INPUT_COUNT, INPUT_NAMES, withContext } from './context.ts';
+import { detectChunk } from './detect.ts';
 import { MODEL_RATE_HZ } from './features.ts';
 import { DEFAULT_MODEL_DIR, loadSeizureModel, modelInfoSchema } from './model.ts';
+import { modelInputCount, modelInputNames, withRawWindows } from './model-inputs.ts';
+import { chunkFeatures, WINDOW_SAMPLES } from './preprocess.ts';
+import { cnnEnsemblePredict, trainCnn } from './training/cnn.ts';
 import { gbdtPredict, trainGbdt } from './training/gbdt.ts';
-import { exportGbdtOnnx } from './training/onnx-export.ts';
+import { exportCnnOnnx, exportGbdtOnnx } from './training/onnx-export.ts';
 import { mulberry32 } from './training/rng.ts';
 
 const dirs: string[] = [];
@@ -68,5 +72,70 @@ describe('loadSeizureModel', () => {
     const info = modelInfoSchema.parse({ ...committed, kind: undefined });
     expect(info.kind).toBe('mlp');
     expect(() => modelInfoSchema.parse({ ...committed, kind: 'forest' })).toThrow();
+  });
+
+  it('serves a hybrid CNN (kind cnn): detectChunk feeds it the context inputs and the raw windows', async () => {
+    const rng = mulberry32(11);
+    // a 3-channel, 4-s chunk at 256 Hz: noise, a 6 Hz rhythm, a spike train
+    const rate = 256;
+    const samples = [0, 1, 2].map((c) =>
+      Float64Array.from({ length: 4 * rate }, (_, i) =>
+        c === 0
+          ? 40 * (rng() - 0.5)
+          : c === 1
+            ? 120 * Math.sin((2 * Math.PI * 6 * i) / rate)
+            : i % 64 < 3
+              ? 300
+              : -20,
+      ),
+    );
+    const dim = modelInputCount('cnn');
+    expect(dim).toBe(INPUT_COUNT + WINDOW_SAMPLES);
+    // members trained for one epoch on random rows: the weights only need to be some CNN's
+    const n = 64;
+    const x = Float32Array.from({ length: n * dim }, () => rng() * 100 - 50);
+    const y = Uint8Array.from({ length: n }, (_, i) => i % 2);
+    const opts = {
+      convs: [
+        [4, 7, 2],
+        [4, 5, 2],
+      ] as Array<[number, number, number]>,
+      hidden: [8],
+      learningRate: 1e-2,
+      l2: 0,
+      inputDropout: 0,
+      batchSize: 16,
+      maxEpochs: 1,
+      patience: 1,
+      earlyStopping: 'auc' as const,
+      keepAmplitude: true,
+    };
+    const members = [1, 2].map(
+      (seed) => trainCnn({ x, y, n, dim }, { x, y, n, dim }, INPUT_COUNT, { ...opts, seed }).params,
+    );
+    const onnx = exportCnnOnnx(members, { modelVersion: 't', docString: 't', metadata: {} });
+    const model = await loadSeizureModel(
+      modelDir(onnx, { kind: 'cnn', featureNames: modelInputNames('cnn') }),
+    );
+    expect(model.info.kind).toBe('cnn');
+
+    const got = await detectChunk(model, samples, rate);
+    const f = chunkFeatures(samples, rate, true);
+    const rows = f.nWindows * f.nChannels;
+    const ctx = withContext(f.features, f.nWindows, f.nChannels, null);
+    const want = cnnEnsemblePredict(members, withRawWindows(ctx.inputs, f.windows!, rows), rows);
+    expect(got.windowProbabilities.flat()).toHaveLength(rows);
+    got.windowProbabilities.flat().forEach((p, i) => {
+      expect(Math.abs(p - want[i]!)).toBeLessThan(1e-5);
+    });
+    // the raw windows are the resampled signal: the spike channel's window is not the noise channel's
+    expect(f.windows!.subarray(2 * WINDOW_SAMPLES, 3 * WINDOW_SAMPLES)).not.toEqual(
+      f.windows!.subarray(0, WINDOW_SAMPLES),
+    );
+  });
+
+  it('refuses a cnn model.json whose input list lacks the raw window', async () => {
+    const dir = modelDir(new Uint8Array([1, 2, 3]), { kind: 'cnn', featureNames: INPUT_NAMES });
+    await expect(loadSeizureModel(dir)).rejects.toThrow(/other preprocessing/);
   });
 });

@@ -6,16 +6,19 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { z } from 'zod';
-import { INPUT_COUNT, INPUT_NAMES } from './context.ts';
 import { MODEL_RATE_HZ } from './features.ts';
+import { modelInputCount, modelInputNames } from './model-inputs.ts';
 
 export const DEFAULT_MODEL_DIR =
   process.env.VIGIL_SEIZURE_MODEL_DIR ?? fileURLToPath(new URL('../../models/seizure/', import.meta.url));
 export const INPUT_NAME = 'features';
 export const OUTPUT_NAME = 'probability';
 
-/** What model.onnx holds: an MLP (Gemm/Relu) or gradient-boosted trees (ai.onnx.ml TreeEnsembleRegressor). */
-export const MODEL_KINDS = ['mlp', 'gbdt'] as const;
+/**
+ * What model.onnx holds: an MLP (Gemm/Relu), gradient-boosted trees (ai.onnx.ml TreeEnsembleRegressor) or
+ * hybrid CNNs (Conv on the raw window beside the inputs, see training/cnn.ts).
+ */
+export const MODEL_KINDS = ['mlp', 'gbdt', 'cnn'] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
 
 /** The sidecar written by `vigil model train` next to model.onnx. */
@@ -32,14 +35,14 @@ export type ModelInfo = z.infer<typeof modelInfoSchema>;
 
 export interface SeizureModel {
   info: ModelInfo;
-  /** Probabilities for `rows` input rows (INPUT_COUNT floats each), in one batched ONNX call. */
+  /** Probabilities for `rows` input rows (modelInputCount(info.kind) floats each), in one batched ONNX call. */
   run(features: Float32Array, rows: number): Promise<Float32Array>;
 }
 
 async function readInfo(dir: string): Promise<ModelInfo> {
   const infoPath = path.join(dir, 'model.json');
   const info = modelInfoSchema.parse(JSON.parse(await readFile(infoPath, 'utf8')));
-  if (info.modelRateHz !== MODEL_RATE_HZ || info.featureNames.join() !== INPUT_NAMES.join())
+  if (info.modelRateHz !== MODEL_RATE_HZ || info.featureNames.join() !== modelInputNames(info.kind).join())
     throw new Error(
       `${infoPath}: trained with other preprocessing than this code (retrain with vigil model train)`,
     );
@@ -65,11 +68,12 @@ async function load(dir: string): Promise<SeizureModel> {
     throw new Error(
       `${onnxPath}: expected input "${INPUT_NAME}" and output "${OUTPUT_NAME}", got ${session.inputNames.join()} → ${session.outputNames.join()}`,
     );
+  const dim = modelInputCount(info.kind);
   return {
     info,
     async run(features, rows) {
       if (rows === 0) return new Float32Array(0);
-      const input = new ort.Tensor('float32', features, [rows, INPUT_COUNT]);
+      const input = new ort.Tensor('float32', features, [rows, dim]);
       const out = await session.run({ [INPUT_NAME]: input });
       return out[OUTPUT_NAME]!.data as Float32Array;
     },

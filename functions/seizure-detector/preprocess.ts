@@ -13,6 +13,8 @@ export interface ChunkFeatures {
   nChannels: number;
   /** Row (window w, channel c) = w · nChannels + c; FEATURE_COUNT float32 values per row. */
   features: Float32Array;
+  /** With `keepWindows`: the resampled windows (µV), same rows, WINDOW_SAMPLES values each. */
+  windows?: Float32Array;
 }
 
 /** Whole 1-second windows a chunk of nSamples at sampleRateHz yields (a trailing partial window is dropped). */
@@ -38,16 +40,24 @@ function clipped(x: ArrayLike<number>): ArrayLike<number> {
 export function chunkFeatures(
   samples: ReadonlyArray<ArrayLike<number>>,
   sampleRateHz: number,
+  /** Also return the resampled windows (for models that read the samples, see model-inputs.ts). */
+  keepWindows = false,
 ): ChunkFeatures {
   const nChannels = samples.length;
   const nWindows = nChannels === 0 ? 0 : windowCount(samples[0]!.length, sampleRateHz);
   const features = new Float32Array(nWindows * nChannels * FEATURE_COUNT);
+  const windows = keepWindows ? new Float32Array(nWindows * nChannels * WINDOW_SAMPLES) : undefined;
   for (let c = 0; c < nChannels; c++) {
     const x = resample(clipped(samples[c]!), sampleRateHz, MODEL_RATE_HZ);
-    for (let w = 0; w < nWindows; w++)
+    for (let w = 0; w < nWindows; w++) {
       windowFeatures(x, w * WINDOW_SAMPLES, features, (w * nChannels + c) * FEATURE_COUNT);
+      windows?.set(
+        x.subarray(w * WINDOW_SAMPLES, (w + 1) * WINDOW_SAMPLES),
+        (w * nChannels + c) * WINDOW_SAMPLES,
+      );
+    }
   }
-  return { nWindows, nChannels, features };
+  return windows ? { nWindows, nChannels, features, windows } : { nWindows, nChannels, features };
 }
 
 /**

@@ -5,6 +5,7 @@
 // pooled over the 5 outer folds. Also prints the validation-split figures of training on the train split.
 //
 // Run: nice -n 19 npx tsx functions/seizure-detector/training/cv.ts [--bonn DIR] [options] [candidate ...]
+//   --raw K        append the resampled samples of the last K windows to each row (cnn candidates: K 1 or 8)
 //   --candidates   append the 12 scratch features of candidate-features.ts (CV_CANDIDATES=a,b keeps some)
 //   --sens99       threshold = highest one keeping ≥ 99 % of the (inner) validation seizure windows,
 //                  instead of the best sensitivity + specificity (the rule of `vigil model train`)
@@ -22,14 +23,16 @@ import { readBonnDir } from '../../../recordings/bonn.ts';
 import { INPUT_COUNT, INPUT_NAMES } from '../context.ts';
 import { DEFAULT_EPISODE_RULE, runEpisodes } from '../episode.ts';
 import { confusion, rocAuc } from '../metrics.ts';
+import { WINDOW_SAMPLES } from '../preprocess.ts';
 import { CANDIDATE_NAMES, withCandidates } from './candidate-features.ts';
+import { type CnnOptions, cnnEnsemblePredict, cnnPredict, trainCnn } from './cnn.ts';
 import { type RecordingWindows, recordingWindows, toDataset } from './dataset.ts';
-import { trainMlpEnsemble } from './ensemble.ts';
+import { memberSeed, trainMlpEnsemble } from './ensemble.ts';
 import { type GbdtOptions, gbdtPredict, trainGbdt } from './gbdt.ts';
 import { type Dataset, predict, trainMlp } from './mlp.ts';
 import { mulberry32, shuffle } from './rng.ts';
 import { splitByRecording } from './split.ts';
-import { chooseThreshold, GBDT_OPTIONS, TRAIN_OPTIONS } from './train.ts';
+import { CNN_OPTIONS, chooseThreshold, GBDT_OPTIONS, TRAIN_OPTIONS } from './train.ts';
 
 type Scorer = (train: Dataset, validation: Dataset) => (x: Float32Array, n: number) => Float64Array;
 
@@ -67,7 +70,83 @@ const average =
     };
   };
 
+/** Hybrid CNN settings (--raw 1): those of `vigil model train --kind cnn`, each window standardised on its own. */
+const CNN_BASE: Omit<CnnOptions, 'seed'> = { ...CNN_OPTIONS, keepAmplitude: false };
+/** Convolutions for 8 s (1024 samples): 255 → 126 → 61 → 29 steps. */
+const CNN_8S: CnnOptions['convs'] = [
+  [8, 7, 4],
+  [16, 5, 2],
+  [16, 5, 2],
+  [16, 5, 2],
+];
+const cnnWith =
+  (o: Partial<CnnOptions>): Scorer =>
+  (train, validation) => {
+    const r = trainCnn(train, validation, INPUT_COUNT, { ...CNN_BASE, ...o, seed: 1 });
+    process.stderr.write(`  cnn best epoch ${r.bestEpoch} of ${r.epochs}\n`);
+    return (x, n) => cnnPredict(r.params, x, n);
+  };
+
+/** The raw-window part of every row only: the CNN without the features. */
+const rawOnly = (d: Dataset): Dataset => {
+  const len = d.dim - INPUT_COUNT;
+  const x = new Float32Array(d.n * len);
+  for (let r = 0; r < d.n; r++) x.set(d.x.subarray(r * d.dim + INPUT_COUNT, (r + 1) * d.dim), r * len);
+  return { x, y: d.y, n: d.n, dim: len };
+};
+const cnnRawOnly =
+  (o: Partial<CnnOptions>): Scorer =>
+  (train, validation) => {
+    const r = trainCnn(rawOnly(train), rawOnly(validation), 0, { ...CNN_BASE, ...o, seed: 1 });
+    process.stderr.write(`  cnn-raw-only best epoch ${r.bestEpoch} of ${r.epochs}\n`);
+    return (x, n) => {
+      const d = rawOnly({ x, y: new Uint8Array(n), n, dim: x.length / n });
+      return cnnPredict(r.params, d.x, n);
+    };
+  };
+/** The MLP on the features part of every row (for averaging with a raw-window model). */
+const featuresOnly =
+  (s: Scorer): Scorer =>
+  (train, validation) => {
+    const cut = (d: Dataset): Dataset => {
+      const x = new Float32Array(d.n * INPUT_COUNT);
+      for (let r = 0; r < d.n; r++) x.set(d.x.subarray(r * d.dim, r * d.dim + INPUT_COUNT), r * INPUT_COUNT);
+      return { x, y: d.y, n: d.n, dim: INPUT_COUNT };
+    };
+    const f = s(cut(train), cut(validation));
+    return (x, n) => f(cut({ x, y: new Uint8Array(n), n, dim: x.length / n }).x, n);
+  };
+
+/** Mean logit of `size` hybrid CNNs with member seeds memberSeed(1, k), as the MLP ensemble. */
+const cnnEnsemble =
+  (size: number, o: Partial<CnnOptions>): Scorer =>
+  (train, validation) => {
+    const members = Array.from({ length: size }, (_, k) =>
+      trainCnn(train, validation, INPUT_COUNT, { ...CNN_BASE, ...o, seed: memberSeed(1, k) }),
+    );
+    process.stderr.write(`  cnn ensemble best epochs ${members.map((m) => m.bestEpoch).join(', ')}\n`);
+    const params = members.map((m) => m.params);
+    return (x, n) => cnnEnsemblePredict(params, x, n);
+  };
+
 export const CANDIDATES: Record<string, Scorer> = {
+  'cnn-amplitude-ensemble5': cnnEnsemble(5, { keepAmplitude: true }),
+  cnn: cnnWith({}),
+  'cnn-raw-only': cnnRawOnly({}),
+  'cnn-raw-only-amplitude': cnnRawOnly({ keepAmplitude: true }),
+  'mlp+cnn-raw-only-amplitude': average(featuresOnly(mlp), cnnRawOnly({ keepAmplitude: true })),
+  'cnn-amplitude': cnnWith({ keepAmplitude: true }),
+  // with --raw 8: the last 8 seconds of samples
+  'cnn-8s': cnnWith({ convs: CNN_8S }),
+  'cnn-8s-amplitude': cnnWith({ convs: CNN_8S, keepAmplitude: true }),
+  'cnn-stop-loss': cnnWith({ earlyStopping: 'loss' }),
+  'cnn-wide': cnnWith({
+    convs: [
+      [16, 7, 2],
+      [32, 5, 2],
+      [32, 5, 2],
+    ],
+  }),
   mlp,
   'mlp-stop-loss': mlpWith({ earlyStopping: 'loss' }),
   'mlp-40-epochs': mlpWith({ maxEpochs: 40, patience: 1000 }),
@@ -208,6 +287,7 @@ const { values, positionals } = parseArgs({
     bonn: { type: 'string' },
     'no-validation': { type: 'boolean' },
     candidates: { type: 'boolean' },
+    raw: { type: 'string' },
     auc: { type: 'boolean' },
     sens99: { type: 'boolean' },
     verbose: { type: 'boolean' },
@@ -218,9 +298,12 @@ const bonnDir = path.resolve(
   values.bonn ?? path.join(import.meta.dirname, '../../../../shared/data/eeg/bonn'),
 );
 const recordings = await readBonnDir(bonnDir);
-const dim = INPUT_COUNT + (values.candidates ? CANDIDATE_NAMES.length : 0);
+if (values.raw && values.candidates) throw new Error('--raw and --candidates do not combine');
+const rawWindows = values.raw === undefined ? 0 : Number(values.raw);
+if (!Number.isInteger(rawWindows) || rawWindows < 0) throw new Error('--raw takes a window count');
+const dim = INPUT_COUNT + (values.candidates ? CANDIDATE_NAMES.length : 0) + rawWindows * WINDOW_SAMPLES;
 const windows = recordings.map((r) => {
-  const w = recordingWindows(r);
+  const w = recordingWindows(r, rawWindows);
   return values.candidates ? withCandidates(w, INPUT_COUNT) : w;
 });
 const toDs = (items: RecordingWindows[]) => toDataset(items, dim);

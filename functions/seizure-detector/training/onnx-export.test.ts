@@ -7,9 +7,10 @@ import { BONN_SAMPLE_RATE_HZ, parseBonnText } from '../../../recordings/bonn.ts'
 import { INPUT_COUNT, withContext } from '../context.ts';
 import { loadSeizureModel } from '../model.ts';
 import { chunkFeatures, recordingChunks } from '../preprocess.ts';
+import { type CnnParams, cnnEnsemblePredict } from './cnn.ts';
 import { gbdtPredict, trainGbdt } from './gbdt.ts';
 import { type Dataset, type MlpParams, predict, trainMlp } from './mlp.ts';
-import { exportGbdtOnnx, exportOnnx, INPUT_NAME, OUTPUT_NAME } from './onnx-export.ts';
+import { exportCnnOnnx, exportGbdtOnnx, exportOnnx, INPUT_NAME, OUTPUT_NAME } from './onnx-export.ts';
 import { mulberry32 } from './rng.ts';
 
 async function runOnnx(bytes: Uint8Array, x: Float32Array, rows: number, dim: number): Promise<Float32Array> {
@@ -152,5 +153,61 @@ describe('ONNX export', () => {
     const ts = predict(importOnnx(bytes), inputs, f.nWindows);
     expect(inputs.length).toBe(f.nWindows * INPUT_COUNT);
     for (let i = 0; i < f.nWindows; i++) expect(Math.abs(served[i]! - ts[i]!)).toBeLessThan(1e-5);
+  });
+});
+
+describe('exportCnnOnnx', () => {
+  /** A hybrid CNN with random weights (trainCnn's shapes, no training). */
+  function randomCnn(seed: number, rawScale: CnnParams['rawScale']): CnnParams {
+    const rng = mulberry32(seed);
+    const r = (n: number, s: number) => Float64Array.from({ length: n }, () => (rng() - 0.5) * s);
+    const featureDim = 5;
+    const convs = [
+      { inCh: 1, outCh: 3, kernel: 5, stride: 2, weight: r(15, 1), bias: r(3, 0.2) },
+      { inCh: 3, outCh: 4, kernel: 3, stride: 2, weight: r(36, 1), bias: r(4, 0.2) },
+    ];
+    const inDim = featureDim + 2 * 4;
+    return {
+      featureDim,
+      rawLength: 32,
+      inputMean: r(featureDim, 2),
+      inputScale: Float64Array.from(r(featureDim, 1), (v) => 1 + Math.abs(v)),
+      rawScale,
+      convs,
+      head: [
+        { inDim, outDim: 6, weight: r(6 * inDim, 1), bias: r(6, 0.2) },
+        { inDim: 6, outDim: 1, weight: r(6, 1), bias: r(1, 0.2) },
+      ],
+    };
+  }
+
+  it('onnxruntime reproduces the TypeScript ensemble forward pass within 1e-5', async () => {
+    const members = [randomCnn(1, 0.02), randomCnn(2, 'window'), randomCnn(3, 0.05)];
+    const rng = mulberry32(9);
+    const rows = 40;
+    const dim = 5 + 32;
+    const x = Float32Array.from({ length: rows * dim }, (_, i) =>
+      i % dim < 5 ? (rng() - 0.5) * 4 : (rng() - 0.5) * 200,
+    );
+    x.fill(7, 3 * dim + 5, 4 * dim); // a flat window (its own SD is 0)
+    const want = cnnEnsemblePredict(members, x, rows);
+    const got = await runOnnx(
+      exportCnnOnnx(members, { modelVersion: 't', docString: 'test', metadata: {} }),
+      x,
+      rows,
+      dim,
+    );
+    expect(got.length).toBe(rows);
+    for (let i = 0; i < rows; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-5);
+    // the members disagree, so the mean logit is not any single member's output
+    const single = cnnEnsemblePredict([members[0]!], x, rows);
+    expect(Array.from(want).some((v, i) => Math.abs(v - single[i]!) > 1e-3)).toBe(true);
+  });
+
+  it('refuses members with different row layouts', () => {
+    const other = { ...randomCnn(4, 0.02), rawLength: 64 };
+    expect(() =>
+      exportCnnOnnx([randomCnn(1, 0.02), other], { modelVersion: 't', docString: '', metadata: {} }),
+    ).toThrow(/row layout/);
   });
 });

@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import { INPUT_NAME, OUTPUT_NAME } from '../model.ts';
+import { type CnnParams, RAW_EPSILON } from './cnn.ts';
 import type { GbdtModel } from './gbdt.ts';
 import type { MlpParams } from './mlp.ts';
 
@@ -32,6 +33,11 @@ export interface ExportInfo {
 
 function tensor(name: string, dims: number[], values: ArrayLike<number>) {
   return { name, dims, dataType: FLOAT, floatData: Array.from(Float32Array.from(values)) };
+}
+
+const INT64 = 7;
+function int64s(name: string, values: number[]) {
+  return { name, dims: [values.length], dataType: INT64, int64Data: values };
 }
 
 function valueInfo(name: string, dims: Array<number | string>) {
@@ -257,4 +263,162 @@ export function exportGbdtOnnx(model: GbdtModel, info: ExportInfo): Uint8Array {
       { domain: 'ai.onnx.ml', version: ML_OPSET },
     ],
   );
+}
+
+/**
+ * The ONNX model bytes for a seed ensemble of hybrid CNNs (cnn.ts) sharing featureDim and rawLength: each
+ * row is featureDim inputs then rawLength samples. Graph: Slice the two parts; the window loses its mean
+ * and is scaled (its own SD, or the member's global scale); per member: Conv + Relu stages, global
+ * average and max pooling, Concat with the standardised features, Gemm/Relu head → logit; the mean of
+ * the members' logits → Sigmoid.
+ */
+export function exportCnnOnnx(members: readonly CnnParams[], info: ExportInfo): Uint8Array {
+  const first = members[0];
+  if (!first) throw new Error('a CNN ensemble needs at least one member');
+  for (const m of members)
+    if (m.featureDim !== first.featureDim || m.rawLength !== first.rawLength)
+      throw new Error('CNN ensemble members must share one row layout');
+  const root = protobuf.loadSync(SCHEMA);
+  const ModelProto = root.lookupType('onnx.ModelProto');
+  const { featureDim, rawLength } = first;
+  const dim = featureDim + rawLength;
+  const attrInts = (name: string, ints: number[]) => ({ name, type: ATTR_INTS, ints });
+  const initializer: object[] = [
+    int64s('axis1', [1]),
+    int64s('features_start', [0]),
+    int64s('features_end', [featureDim]),
+    int64s('raw_end', [dim]),
+    int64s('raw_shape', [-1, 1, rawLength]),
+  ];
+  const node: object[] = [
+    {
+      name: 'slice_features',
+      opType: 'Slice',
+      input: [INPUT_NAME, 'features_start', 'features_end', 'axis1'],
+      output: ['row_features'],
+    },
+    {
+      name: 'slice_raw',
+      opType: 'Slice',
+      input: [INPUT_NAME, 'features_end', 'raw_end', 'axis1'],
+      output: ['row_raw'],
+    },
+    {
+      name: 'raw_mean',
+      opType: 'ReduceMean',
+      input: ['row_raw'],
+      output: ['raw_mean'],
+      attribute: [attrInts('axes', [1]), { name: 'keepdims', type: ATTR_INT, i: 1 }],
+    },
+    { name: 'raw_centre', opType: 'Sub', input: ['row_raw', 'raw_mean'], output: ['raw_centred'] },
+  ];
+  const ownSd = members.some((m) => m.rawScale === 'window');
+  if (ownSd) initializer.push(tensor('raw_epsilon', [], [RAW_EPSILON]));
+  if (ownSd)
+    node.push(
+      { name: 'raw_square', opType: 'Mul', input: ['raw_centred', 'raw_centred'], output: ['raw_sq'] },
+      {
+        name: 'raw_var',
+        opType: 'ReduceMean',
+        input: ['raw_sq'],
+        output: ['raw_var'],
+        attribute: [attrInts('axes', [1]), { name: 'keepdims', type: ATTR_INT, i: 1 }],
+      },
+      { name: 'raw_var_eps', opType: 'Add', input: ['raw_var', 'raw_epsilon'], output: ['raw_var_eps'] },
+      { name: 'raw_sd', opType: 'Sqrt', input: ['raw_var_eps'], output: ['raw_sd'] },
+      { name: 'raw_standardise', opType: 'Div', input: ['raw_centred', 'raw_sd'], output: ['raw_own'] },
+    );
+  const logits: string[] = [];
+  members.forEach((m, k) => {
+    const p = `m${k}_`;
+    initializer.push(
+      tensor(`${p}input_mean`, [featureDim], m.inputMean),
+      tensor(`${p}input_scale`, [featureDim], m.inputScale),
+    );
+    let raw = 'raw_own';
+    if (m.rawScale !== 'window') {
+      initializer.push(tensor(`${p}raw_scale`, [], [m.rawScale]));
+      node.push({
+        name: `${p}raw_scale`,
+        opType: 'Mul',
+        input: ['raw_centred', `${p}raw_scale`],
+        output: [`${p}raw`],
+      });
+      raw = `${p}raw`;
+    }
+    node.push(
+      {
+        name: `${p}features_sub`,
+        opType: 'Sub',
+        input: ['row_features', `${p}input_mean`],
+        output: [`${p}fc`],
+      },
+      { name: `${p}features_mul`, opType: 'Mul', input: [`${p}fc`, `${p}input_scale`], output: [`${p}fz`] },
+      { name: `${p}raw_reshape`, opType: 'Reshape', input: [raw, 'raw_shape'], output: [`${p}conv_in`] },
+    );
+    let current = `${p}conv_in`;
+    m.convs.forEach((c, i) => {
+      initializer.push(
+        tensor(`${p}conv${i}_weight`, [c.outCh, c.inCh, c.kernel], c.weight),
+        tensor(`${p}conv${i}_bias`, [c.outCh], c.bias),
+      );
+      node.push(
+        {
+          name: `${p}conv${i}`,
+          opType: 'Conv',
+          input: [current, `${p}conv${i}_weight`, `${p}conv${i}_bias`],
+          output: [`${p}conv${i}`],
+          attribute: [attrInts('kernel_shape', [c.kernel]), attrInts('strides', [c.stride])],
+        },
+        { name: `${p}conv${i}_relu`, opType: 'Relu', input: [`${p}conv${i}`], output: [`${p}conv${i}_relu`] },
+      );
+      current = `${p}conv${i}_relu`;
+    });
+    node.push(
+      { name: `${p}avg_pool`, opType: 'GlobalAveragePool', input: [current], output: [`${p}avg3`] },
+      {
+        name: `${p}avg_flatten`,
+        opType: 'Flatten',
+        input: [`${p}avg3`],
+        output: [`${p}avg`],
+        attribute: [{ name: 'axis', type: ATTR_INT, i: 1 }],
+      },
+      {
+        name: `${p}max_pool`,
+        opType: 'ReduceMax',
+        input: [current],
+        output: [`${p}max`],
+        attribute: [attrInts('axes', [2]), { name: 'keepdims', type: ATTR_INT, i: 0 }],
+      },
+      {
+        name: `${p}head_in`,
+        opType: 'Concat',
+        input: [`${p}fz`, `${p}avg`, `${p}max`],
+        output: [`${p}h0`],
+        attribute: [{ name: 'axis', type: ATTR_INT, i: 1 }],
+      },
+    );
+    current = `${p}h0`;
+    m.head.forEach((layer, i) => {
+      const last = i === m.head.length - 1;
+      initializer.push(
+        tensor(`${p}dense${i}_weight`, [layer.outDim, layer.inDim], layer.weight),
+        tensor(`${p}dense${i}_bias`, [layer.outDim], layer.bias),
+      );
+      const out = last ? `${p}logit` : `${p}dense${i}`;
+      node.push(gemm(`${p}dense${i}`, [current, `${p}dense${i}_weight`, `${p}dense${i}_bias`], out));
+      if (!last) {
+        node.push({ name: `${p}relu${i}`, opType: 'Relu', input: [out], output: [`${p}relu${i}`] });
+        current = `${p}relu${i}`;
+      }
+    });
+    logits.push(`${p}logit`);
+  });
+  initializer.push(tensor('member_weight', [], [1 / members.length]));
+  node.push(
+    { name: 'logit_sum', opType: 'Sum', input: logits, output: ['logit_sum'] },
+    { name: 'logit_mean', opType: 'Mul', input: ['logit_sum', 'member_weight'], output: ['logit'] },
+    { name: 'sigmoid', opType: 'Sigmoid', input: ['logit'], output: [OUTPUT_NAME] },
+  );
+  return encode(ModelProto, info, 'seizure_cnn', dim, node, initializer, [{ domain: '', version: OPSET }]);
 }

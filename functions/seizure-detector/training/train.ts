@@ -5,17 +5,19 @@ import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readBonnDir } from '../../../recordings/bonn.ts';
-import { CONTEXT_WINDOWS, INPUT_NAMES } from '../context.ts';
+import { CONTEXT_WINDOWS, INPUT_COUNT, INPUT_NAMES } from '../context.ts';
 import { DEFAULT_EPISODE_RULE } from '../episode.ts';
 import { MODEL_RATE_HZ } from '../features.ts';
 import { type Confusion, confusion, rocAuc } from '../metrics.ts';
 import type { ModelInfo, ModelKind } from '../model.ts';
+import { modelInputCount, modelInputNames, usesRawWindow } from '../model-inputs.ts';
 import { WINDOW_SECONDS } from '../preprocess.ts';
+import { type CnnOptions, type CnnParams, cnnEnsemblePredict, trainCnn } from './cnn.ts';
 import { recordingWindows, toDataset } from './dataset.ts';
-import { trainMlpEnsemble } from './ensemble.ts';
+import { memberSeed, trainMlpEnsemble } from './ensemble.ts';
 import { type GbdtModel, type GbdtOptions, gbdtPredict, trainGbdt } from './gbdt.ts';
 import { type Dataset, type MlpParams, predict, type TrainOptions } from './mlp.ts';
-import { exportGbdtOnnx, exportOnnx, ML_OPSET, OPSET } from './onnx-export.ts';
+import { exportCnnOnnx, exportGbdtOnnx, exportOnnx, ML_OPSET, OPSET } from './onnx-export.ts';
 import { type SplitName, splitByRecording } from './split.ts';
 
 export const TRAIN_OPTIONS: Omit<TrainOptions, 'seed'> = {
@@ -44,6 +46,24 @@ export const GBDT_OPTIONS: Omit<GbdtOptions, 'seed'> = {
   patience: 0,
 };
 
+/** The hybrid CNN (cnn.ts): three strided convolutions on the raw window beside the inputs, then the MLP head. */
+export const CNN_OPTIONS: Omit<CnnOptions, 'seed'> = {
+  convs: [
+    [8, 7, 2],
+    [16, 5, 2],
+    [16, 5, 2],
+  ],
+  hidden: [64, 32],
+  learningRate: 1e-3,
+  l2: 3e-3,
+  inputDropout: 0.3,
+  batchSize: 64,
+  maxEpochs: 200,
+  patience: 25,
+  earlyStopping: 'auc',
+  keepAmplitude: true,
+};
+
 /** The model kind `vigil model train` builds without --kind. */
 export const DEFAULT_KIND: ModelKind = 'mlp';
 
@@ -59,6 +79,12 @@ export interface TrainedModelInfo extends Omit<ModelInfo, 'kind'> {
   architecture: string;
   training:
     | (Omit<TrainOptions, 'seed'> & { ensemble: number; bestEpochs: number[]; epochs: number[] })
+    | (Omit<CnnOptions, 'seed'> & {
+        ensemble: number;
+        bestEpochs: number[];
+        epochs: number[];
+        rawScales: Array<number | 'window'>;
+      })
     | (Omit<GbdtOptions, 'seed'> & { treesKept: number });
   episodeRule: typeof DEFAULT_EPISODE_RULE;
   split: Record<SplitName, string[]>;
@@ -160,6 +186,47 @@ const fitGbdt: Fit = (train, validation, seed, started, log) => {
   };
 };
 
+const fitCnn: Fit = (train, validation, seed, started, log) => {
+  const results = Array.from({ length: ENSEMBLE_SIZE }, (_, k) =>
+    trainCnn(train, validation, INPUT_COUNT, { ...CNN_OPTIONS, seed: memberSeed(seed, k) }),
+  );
+  const bestEpochs = results.map((m) => m.bestEpoch);
+  const epochs = results.map((m) => m.epochs);
+  log(
+    `trained: ${ENSEMBLE_SIZE} hybrid CNNs, best epochs ${bestEpochs.join(', ')} (of ${epochs.join(', ')}), ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+  const members: CnnParams[] = results.map((r) => r.params);
+  const f32 = (v: ArrayLike<number>) => Buffer.from(Float32Array.from(v).buffer);
+  const m0 = members[0]!;
+  return {
+    scores: (x, n) => cnnEnsemblePredict(members, x, n),
+    hashInto(hash) {
+      for (const m of members) {
+        for (const c of m.convs) hash.update(f32(c.weight)).update(f32(c.bias));
+        for (const l of m.head) hash.update(f32(l.weight)).update(f32(l.bias));
+        hash.update(f32(m.inputMean)).update(f32(m.inputScale)).update(String(m.rawScale));
+      }
+    },
+    architecture: `mean logit of ${ENSEMBLE_SIZE} hybrid CNNs: raw window (${m0.rawLength} samples, mean removed, × one scale) → ${m0.convs
+      .map((c) => `Conv1d(${c.outCh}, k${c.kernel}, s${c.stride}) → Relu`)
+      .join(
+        ' → ',
+      )} → global average + max pooling, Concat with standardise(${INPUT_COUNT}) → ${CNN_OPTIONS.hidden
+      .map((h) => `Gemm(${h}) → Relu`)
+      .join(' → ')} → Gemm(1); mean logit → Sigmoid`,
+    training: {
+      ...CNN_OPTIONS,
+      ensemble: ENSEMBLE_SIZE,
+      bestEpochs,
+      epochs,
+      rawScales: members.map((m) => m.rawScale),
+    },
+    onnx: (info) => exportCnnOnnx(members, info),
+  };
+};
+
+const FITS: Record<ModelKind, Fit> = { mlp: fitMlp, gbdt: fitGbdt, cnn: fitCnn };
+
 export async function trainSeizureModel(opts: {
   bonnDir: string;
   seed: number;
@@ -171,18 +238,20 @@ export async function trainSeizureModel(opts: {
   const kind = opts.kind ?? DEFAULT_KIND;
   const started = performance.now();
   const recordings = await readBonnDir(opts.bonnDir);
-  const windows = recordings.map(recordingWindows);
+  const raw = usesRawWindow(kind);
+  const windows = recordings.map((r) => recordingWindows(r, raw ? 1 : 0));
   const assignment = splitByRecording(
     windows.map((w) => ({ name: w.recording.name, set: w.recording.set, w })),
     opts.seed,
   );
   const of = (s: SplitName) => [...assignment].filter(([, v]) => v === s).map(([k]) => k.w);
-  const train = toDataset(of('train'));
-  const validation = toDataset(of('validation'));
+  const dim = modelInputCount(kind);
+  const train = toDataset(of('train'), dim);
+  const validation = toDataset(of('validation'), dim);
   log(
     `recordings: ${recordings.length} (train ${of('train').length}, validation ${of('validation').length}, test ${of('test').length}); windows: train ${train.n}, validation ${validation.n}`,
   );
-  const fitted = (kind === 'gbdt' ? fitGbdt : fitMlp)(train, validation, opts.seed, started, log);
+  const fitted = FITS[kind](train, validation, opts.seed, started, log);
 
   const valScores = fitted.scores(validation.x, validation.n);
   const threshold = chooseThreshold(validation.y, valScores);
@@ -200,10 +269,10 @@ export async function trainSeizureModel(opts: {
 
   const onnx = fitted.onnx({
     modelVersion,
-    docString: `Vigil seizure detector: per 1-s single-channel EEG window at ${MODEL_RATE_HZ} Hz, ${INPUT_NAMES.length} inputs (the window's features and their mean and SD over the channel's last ${CONTEXT_WINDOWS} windows) → seizure probability. Trained on the Bonn EEG sets (Andrzejak et al. 2001), split by recording, seed ${opts.seed}.`,
+    docString: `Vigil seizure detector: per 1-s single-channel EEG window at ${MODEL_RATE_HZ} Hz, ${INPUT_NAMES.length} inputs (the window's features and their mean and SD over the channel's last ${CONTEXT_WINDOWS} windows)${raw ? ` and the window's ${modelInputCount(kind) - INPUT_COUNT} resampled samples` : ''} → seizure probability. Trained on the Bonn EEG sets (Andrzejak et al. 2001), split by recording, seed ${opts.seed}.`,
     metadata: {
       threshold: String(threshold),
-      features: INPUT_NAMES.join(','),
+      features: modelInputNames(kind).join(','),
       model_rate_hz: String(MODEL_RATE_HZ),
     },
   });
@@ -214,7 +283,7 @@ export async function trainSeizureModel(opts: {
     ...(kind === 'mlp' ? {} : { kind }),
     threshold,
     modelRateHz: MODEL_RATE_HZ,
-    featureNames: [...INPUT_NAMES],
+    featureNames: [...modelInputNames(kind)],
     onnxSha256: createHash('sha256').update(onnx).digest('hex'),
     seed: opts.seed,
     opset: OPSET,

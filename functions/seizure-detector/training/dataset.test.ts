@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import type { BonnRecording } from '../../../recordings/bonn.ts';
+import { INPUT_COUNT } from '../context.ts';
+import { chunkFeatures, WINDOW_SAMPLES } from '../preprocess.ts';
+import { resample } from '../resample.ts';
+import { recordingWindows, toDataset } from './dataset.ts';
+
+const RATE = 173.61;
+// 23.6 s like a Bonn segment, so it spans three 10-s device chunks
+const recording: BonnRecording = {
+  file: 'synthetic',
+  name: 'S000',
+  set: 'setE',
+  label: 1,
+  sampleRateHz: RATE,
+  samples: Float64Array.from({ length: 4097 }, (_, i) => 80 * Math.sin(i / 7) + ((i * 37) % 11)),
+};
+
+describe('recordingWindows', () => {
+  it('without raw windows gives INPUT_COUNT inputs per window, across the chunks', () => {
+    const w = recordingWindows(recording);
+    expect(w.nWindows).toBe(23);
+    expect(w.features.length).toBe(23 * INPUT_COUNT);
+  });
+
+  it('appends each window’s resampled samples after its inputs, as the detector resamples its chunk', () => {
+    const plain = recordingWindows(recording);
+    const raw = recordingWindows(recording, 1);
+    const dim = INPUT_COUNT + WINDOW_SAMPLES;
+    expect(raw.features.length).toBe(raw.nWindows * dim);
+    const firstChunk = recording.samples.subarray(0, Math.floor(10 * RATE));
+    const x = resample(firstChunk, RATE, 128);
+    for (let r = 0; r < raw.nWindows; r++)
+      expect(raw.features.subarray(r * dim, r * dim + INPUT_COUNT)).toEqual(
+        plain.features.subarray(r * INPUT_COUNT, (r + 1) * INPUT_COUNT),
+      );
+    // window 3 lies in the first chunk
+    expect(Array.from(raw.features.subarray(3 * dim + INPUT_COUNT, 4 * dim))).toEqual(
+      Array.from(Float32Array.from(x.subarray(3 * WINDOW_SAMPLES, 4 * WINDOW_SAMPLES))),
+    );
+    // chunkFeatures keeps the same windows when asked
+    const f = chunkFeatures([firstChunk], RATE, true);
+    expect(f.windows!.subarray(3 * WINDOW_SAMPLES, 4 * WINDOW_SAMPLES)).toEqual(
+      raw.features.subarray(3 * dim + INPUT_COUNT, 4 * dim),
+    );
+    expect(toDataset([raw], dim).x).toEqual(raw.features);
+  });
+
+  it('with k raw windows carries the last k, zeros before the recording starts', () => {
+    const one = recordingWindows(recording, 1);
+    const k = 8;
+    const many = recordingWindows(recording, k);
+    const d1 = INPUT_COUNT + WINDOW_SAMPLES;
+    const dk = INPUT_COUNT + k * WINDOW_SAMPLES;
+    const rawOf = (r: number) => one.features.subarray(r * d1 + INPUT_COUNT, (r + 1) * d1);
+    // row 2: 5 windows of zeros, then windows 0, 1, 2
+    const row2 = many.features.subarray(2 * dk + INPUT_COUNT, 3 * dk);
+    expect(row2.subarray(0, 5 * WINDOW_SAMPLES).every((v) => v === 0)).toBe(true);
+    for (let j = 0; j < 3; j++)
+      expect(row2.subarray((5 + j) * WINDOW_SAMPLES, (6 + j) * WINDOW_SAMPLES)).toEqual(rawOf(j));
+    // row 12 (second chunk): windows 5..12, across the chunk boundary at window 10
+    const row12 = many.features.subarray(12 * dk + INPUT_COUNT, 13 * dk);
+    for (let j = 0; j < k; j++)
+      expect(row12.subarray(j * WINDOW_SAMPLES, (j + 1) * WINDOW_SAMPLES)).toEqual(rawOf(5 + j));
+  });
+});
