@@ -8,7 +8,16 @@
 // shape and its rhythm are what a CNN learns from the samples (the 1D-CNN of Nour et al. 2024 is the
 // published Bonn result the bars come from). Row layout: featureDim inputs, then rawLength samples.
 import { rocAuc } from '../metrics.ts';
-import { type Dataset, type DenseLayer, sigmoid, standardisation, weightedLoss } from './mlp.ts';
+import { adam } from './adam.ts';
+import { denseBackward, denseForward } from './dense.ts';
+import {
+  type Dataset,
+  type DenseLayer,
+  sigmoid,
+  standardisation,
+  type TrainOptions,
+  weightedLoss,
+} from './mlp.ts';
 import { gaussian, mulberry32, type Rng, shuffle } from './rng.ts';
 
 export interface ConvLayer {
@@ -37,19 +46,10 @@ export interface CnnParams {
   head: DenseLayer[];
 }
 
-export interface CnnOptions {
+/** The MLP's training options (inputDropout applies to the features only, not the pooled filters). */
+export interface CnnOptions extends TrainOptions {
   /** [outCh, kernel, stride] per convolution. */
   convs: Array<[number, number, number]>;
-  hidden: number[];
-  seed: number;
-  learningRate: number;
-  l2: number;
-  /** Dropout on the standardised features only (the pooled filters are not dropped). */
-  inputDropout: number;
-  batchSize: number;
-  maxEpochs: number;
-  patience: number;
-  earlyStopping: 'loss' | 'auc';
   /** Keep amplitude in the raw branch (one global scale) instead of standardising each window. */
   keepAmplitude?: boolean;
 }
@@ -161,23 +161,6 @@ function convForward(p: CnnParams, ws: Workspace, lens: number[]): void {
   }
 }
 
-/** The logit of ws.head[0]; every head activation is kept for the backward pass. */
-function headForward(p: CnnParams, ws: Workspace): number {
-  for (let l = 0; l < p.head.length; l++) {
-    const layer = p.head[l]!;
-    const inp = ws.head[l]!;
-    const outp = ws.head[l + 1]!;
-    const last = l === p.head.length - 1;
-    for (let o = 0; o < layer.outDim; o++) {
-      let s = layer.bias[o]!;
-      const base = o * layer.inDim;
-      for (let i = 0; i < layer.inDim; i++) s += layer.weight[base + i]! * inp[i]!;
-      outp[o] = last ? s : Math.max(0, s);
-    }
-  }
-  return ws.head[p.head.length]![0]!;
-}
-
 /** Logits for n rows (featureDim + rawLength floats each). */
 export function cnnLogits(p: CnnParams, x: ArrayLike<number>, n: number): Float64Array {
   const ws = workspace(p);
@@ -189,7 +172,7 @@ export function cnnLogits(p: CnnParams, x: ArrayLike<number>, n: number): Float6
     for (let j = 0; j < p.featureDim; j++) h0[j] = (x[r * dim + j]! - p.inputMean[j]!) * p.inputScale[j]!;
     standardiseWindow(x, r * dim + p.featureDim, p.rawLength, ws.acts[0]!, p.rawScale);
     convForward(p, ws, lens);
-    out[r] = headForward(p, ws);
+    out[r] = denseForward(p.head, ws.head);
   }
   return out;
 }
@@ -274,12 +257,8 @@ export function trainCnn(
 
   const tensors = [...convs.flatMap((c) => [c.weight, c.bias]), ...head.flatMap((l) => [l.weight, l.bias])];
   const grads = tensors.map((t) => new Float64Array(t.length));
-  const m1 = tensors.map((t) => new Float64Array(t.length));
-  const m2 = tensors.map((t) => new Float64Array(t.length));
+  const optimiser = adam(tensors, opts.learningRate, opts.l2);
   const nConvT = 2 * convs.length;
-  const beta1 = 0.9;
-  const beta2 = 0.999;
-  let step = 0;
 
   const ws = workspace(p);
   const headDeltas = ws.head.map((h) => new Float64Array(h.length));
@@ -305,32 +284,12 @@ export function trainCnn(
         }
         standardiseWindow(train.x, r * dim + featureDim, rawLength, ws.acts[0]!, p.rawScale);
         convForward(p, ws, lens);
-        const prob = sigmoid(headForward(p, ws));
+        const prob = sigmoid(denseForward(p.head, ws.head));
         const y = train.y[r]!;
         const w = y ? posWeight : 1;
         batchWeight += w;
-        // head backward
         headDeltas[head.length]![0] = w * (prob - y);
-        for (let l = head.length - 1; l >= 0; l--) {
-          const layer = head[l]!;
-          const inp = ws.head[l]!;
-          const dOut = headDeltas[l + 1]!;
-          const dIn = headDeltas[l]!;
-          const gw = grads[nConvT + 2 * l]!;
-          const gb = grads[nConvT + 2 * l + 1]!;
-          dIn.fill(0);
-          for (let o = 0; o < layer.outDim; o++) {
-            const d = dOut[o]!;
-            if (d === 0) continue;
-            gb[o]! += d;
-            const base = o * layer.inDim;
-            for (let i = 0; i < layer.inDim; i++) {
-              gw[base + i]! += d * inp[i]!;
-              dIn[i]! += d * layer.weight[base + i]!;
-            }
-          }
-          if (l > 0) for (let i = 0; i < layer.inDim; i++) if (inp[i]! <= 0) dIn[i] = 0;
-        }
+        denseBackward(head, ws.head, headDeltas, grads, nConvT);
         // pooling backward into the last conv stage's activations, then Relu' and conv backward
         const lastC = convs[convs.length - 1]!;
         const lastLen = lens[lens.length - 1]!;
@@ -370,21 +329,7 @@ export function trainCnn(
             }
         }
       }
-      step++;
-      const lrT = (opts.learningRate * Math.sqrt(1 - beta2 ** step)) / (1 - beta1 ** step);
-      tensors.forEach((t, ti) => {
-        const g = grads[ti]!;
-        const isWeight = ti % 2 === 0;
-        const a = m1[ti]!;
-        const v = m2[ti]!;
-        for (let i = 0; i < t.length; i++) {
-          let gi = g[i]! / batchWeight;
-          if (isWeight) gi += opts.l2 * t[i]!;
-          a[i] = beta1 * a[i]! + (1 - beta1) * gi;
-          v[i] = beta2 * v[i]! + (1 - beta2) * gi * gi;
-          t[i]! -= (lrT * a[i]!) / (Math.sqrt(v[i]!) + 1e-8);
-        }
-      });
+      optimiser.step(grads, batchWeight);
     }
     const valProbs = cnnPredict(p, validation.x, validation.n);
     const score =

@@ -2,6 +2,8 @@
 // Adam, weighted binary cross-entropy, L2 weight decay, input dropout and early stopping on validation
 // loss or validation ROC AUC.
 import { rocAuc } from '../metrics.ts';
+import { adam } from './adam.ts';
+import { denseBackward, denseForward } from './dense.ts';
 import { gaussian, mulberry32, type Rng, shuffle } from './rng.ts';
 
 export interface DenseLayer {
@@ -134,14 +136,9 @@ export function trainMlp(train: Dataset, validation: Dataset, opts: TrainOptions
   for (let i = 0; i < train.n; i++) positives += train.y[i]!;
   const posWeight = (train.n - positives) / Math.max(1, positives);
 
-  // Adam moments, one per parameter array.
   const tensors = layers.flatMap((l) => [l.weight, l.bias]);
   const grads = tensors.map((t) => new Float64Array(t.length));
-  const m1 = tensors.map((t) => new Float64Array(t.length));
-  const m2 = tensors.map((t) => new Float64Array(t.length));
-  const beta1 = 0.9;
-  const beta2 = 0.999;
-  let step = 0;
+  const optimiser = adam(tensors, opts.learningRate, opts.l2);
 
   const acts = dims.map((d) => new Float64Array(d)); // post-activation per layer (acts[0] = input)
   const deltas = dims.map((d) => new Float64Array(d));
@@ -167,19 +164,7 @@ export function trainMlp(train: Dataset, validation: Dataset, opts: TrainOptions
           const z = (train.x[r * train.dim + j]! - mean[j]!) * scale[j]!;
           a0[j] = rng() < opts.inputDropout ? 0 : z / (1 - opts.inputDropout);
         }
-        for (let l = 0; l < layers.length; l++) {
-          const layer = layers[l]!;
-          const inp = acts[l]!;
-          const outp = acts[l + 1]!;
-          const last = l === layers.length - 1;
-          for (let o = 0; o < layer.outDim; o++) {
-            let s = layer.bias[o]!;
-            const base = o * layer.inDim;
-            for (let i = 0; i < layer.inDim; i++) s += layer.weight[base + i]! * inp[i]!;
-            outp[o] = last ? s : Math.max(0, s);
-          }
-        }
-        const logit = acts[layers.length]![0]!;
+        const logit = denseForward(layers, acts);
         const p = sigmoid(logit);
         const y = train.y[r]!;
         const w = y ? posWeight : 1;
@@ -188,42 +173,9 @@ export function trainMlp(train: Dataset, validation: Dataset, opts: TrainOptions
         trainWeight += w;
         batchWeight += w;
         deltas[layers.length]![0] = w * (p - y);
-        for (let l = layers.length - 1; l >= 0; l--) {
-          const layer = layers[l]!;
-          const inp = acts[l]!;
-          const dOut = deltas[l + 1]!;
-          const dIn = deltas[l]!;
-          const gw = grads[2 * l]!;
-          const gb = grads[2 * l + 1]!;
-          dIn.fill(0, 0, layer.inDim);
-          for (let o = 0; o < layer.outDim; o++) {
-            const d = dOut[o]!;
-            if (d === 0) continue;
-            gb[o]! += d;
-            const base = o * layer.inDim;
-            for (let i = 0; i < layer.inDim; i++) {
-              gw[base + i]! += d * inp[i]!;
-              dIn[i]! += d * layer.weight[base + i]!;
-            }
-          }
-          if (l > 0) for (let i = 0; i < layer.inDim; i++) if (inp[i]! <= 0) dIn[i] = 0; // ReLU'
-        }
+        denseBackward(layers, acts, deltas, grads);
       }
-      step++;
-      const lrT = (opts.learningRate * Math.sqrt(1 - beta2 ** step)) / (1 - beta1 ** step);
-      tensors.forEach((t, ti) => {
-        const g = grads[ti]!;
-        const isWeight = ti % 2 === 0;
-        const a = m1[ti]!;
-        const v = m2[ti]!;
-        for (let i = 0; i < t.length; i++) {
-          let gi = g[i]! / batchWeight;
-          if (isWeight) gi += opts.l2 * t[i]!;
-          a[i] = beta1 * a[i]! + (1 - beta1) * gi;
-          v[i] = beta2 * v[i]! + (1 - beta2) * gi * gi;
-          t[i]! -= (lrT * a[i]!) / (Math.sqrt(v[i]!) + 1e-8);
-        }
-      });
+      optimiser.step(grads, batchWeight);
     }
     const valProbs = predict(params, validation.x, validation.n);
     const validationLoss = weightedLoss(valProbs, validation.y, posWeight);

@@ -283,6 +283,14 @@ export function exportCnnOnnx(members: readonly CnnParams[], info: ExportInfo): 
   const { featureDim, rawLength } = first;
   const dim = featureDim + rawLength;
   const attrInts = (name: string, ints: number[]) => ({ name, type: ATTR_INTS, ints });
+  // opset 13 reductions take their axes as an attribute (an input only from opset 18)
+  const reduce = (opType: string, input: string, output: string, axis: number, keepdims: boolean) => ({
+    name: output,
+    opType,
+    input: [input],
+    output: [output],
+    attribute: [attrInts('axes', [axis]), { name: 'keepdims', type: ATTR_INT, i: keepdims ? 1 : 0 }],
+  });
   const initializer: object[] = [
     int64s('axis1', [1]),
     int64s('features_start', [0]),
@@ -303,13 +311,7 @@ export function exportCnnOnnx(members: readonly CnnParams[], info: ExportInfo): 
       input: [INPUT_NAME, 'features_end', 'raw_end', 'axis1'],
       output: ['row_raw'],
     },
-    {
-      name: 'raw_mean',
-      opType: 'ReduceMean',
-      input: ['row_raw'],
-      output: ['raw_mean'],
-      attribute: [attrInts('axes', [1]), { name: 'keepdims', type: ATTR_INT, i: 1 }],
-    },
+    reduce('ReduceMean', 'row_raw', 'raw_mean', 1, true),
     { name: 'raw_centre', opType: 'Sub', input: ['row_raw', 'raw_mean'], output: ['raw_centred'] },
   ];
   const ownSd = members.some((m) => m.rawScale === 'window');
@@ -317,13 +319,7 @@ export function exportCnnOnnx(members: readonly CnnParams[], info: ExportInfo): 
   if (ownSd)
     node.push(
       { name: 'raw_square', opType: 'Mul', input: ['raw_centred', 'raw_centred'], output: ['raw_sq'] },
-      {
-        name: 'raw_var',
-        opType: 'ReduceMean',
-        input: ['raw_sq'],
-        output: ['raw_var'],
-        attribute: [attrInts('axes', [1]), { name: 'keepdims', type: ATTR_INT, i: 1 }],
-      },
+      reduce('ReduceMean', 'raw_sq', 'raw_var', 1, true),
       { name: 'raw_var_eps', opType: 'Add', input: ['raw_var', 'raw_epsilon'], output: ['raw_var_eps'] },
       { name: 'raw_sd', opType: 'Sqrt', input: ['raw_var_eps'], output: ['raw_sd'] },
       { name: 'raw_standardise', opType: 'Div', input: ['raw_centred', 'raw_sd'], output: ['raw_own'] },
@@ -383,13 +379,7 @@ export function exportCnnOnnx(members: readonly CnnParams[], info: ExportInfo): 
         output: [`${p}avg`],
         attribute: [{ name: 'axis', type: ATTR_INT, i: 1 }],
       },
-      {
-        name: `${p}max_pool`,
-        opType: 'ReduceMax',
-        input: [current],
-        output: [`${p}max`],
-        attribute: [attrInts('axes', [2]), { name: 'keepdims', type: ATTR_INT, i: 0 }],
-      },
+      reduce('ReduceMax', current, `${p}max`, 2, false),
       {
         name: `${p}head_in`,
         opType: 'Concat',

@@ -46,21 +46,18 @@ export const GBDT_OPTIONS: Omit<GbdtOptions, 'seed'> = {
   patience: 0,
 };
 
-/** The hybrid CNN (cnn.ts): three strided convolutions on the raw window beside the inputs, then the MLP head. */
+/**
+ * The hybrid CNN (cnn.ts): three strided convolutions on the raw window beside the inputs, then the MLP
+ * head, trained with the MLP's settings.
+ */
 export const CNN_OPTIONS: Omit<CnnOptions, 'seed'> = {
+  ...TRAIN_OPTIONS,
+  earlyStopping: 'auc',
   convs: [
     [8, 7, 2],
     [16, 5, 2],
     [16, 5, 2],
   ],
-  hidden: [64, 32],
-  learningRate: 1e-3,
-  l2: 3e-3,
-  inputDropout: 0.3,
-  batchSize: 64,
-  maxEpochs: 200,
-  patience: 25,
-  earlyStopping: 'auc',
   keepAmplitude: true,
 };
 
