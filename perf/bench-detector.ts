@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { EVENT_TYPES } from '../eventing/contract.ts';
+import type { WindowHistory } from '../functions/seizure-detector/context.ts';
 import { detectChunk } from '../functions/seizure-detector/detect.ts';
 import { DetectionPool } from '../functions/seizure-detector/detection-pool.ts';
 import { seizureDetector } from '../functions/seizure-detector/index.ts';
@@ -34,7 +35,7 @@ const model = await loadSeizureModel();
 // 1) throughput: 10-s chunks of 23 channels (230 channel-windows per ONNX call), each with the previous
 // chunk's window history as context, as a stream is served
 const big = signal(10, 1);
-let history: Awaited<ReturnType<typeof detectChunk>>['history'] | null = null;
+let history: WindowHistory | null = null;
 for (let i = 0; i < 20; i++) history = (await detectChunk(model, big, RATE, history)).history;
 let windows = 0;
 const t0 = performance.now();

@@ -1,6 +1,6 @@
 // The served detection path for one chunk: preprocessing → context from the channel's previous windows
-// (and the raw windows, for a CNN) → one batched ONNX call → per-window decision. The function, `vigil model evaluate` and the benchmark
-// all go through detectChunk().
+// (and the raw windows, for a CNN) → one batched ONNX call → per-window decision. The function,
+// `vigil model evaluate` and the benchmark all go through detectChunk().
 import { type WindowHistory, withContext } from './context.ts';
 import type { SeizureModel } from './model.ts';
 import { usesRawWindow, withRawWindows } from './model-inputs.ts';

@@ -20,15 +20,20 @@ export const modelInputCount = (kind: ModelKind): number =>
   INPUT_COUNT + (usesRawWindow(kind) ? WINDOW_SAMPLES : 0);
 
 /**
- * Rows of INPUT_COUNT context inputs followed by the row's WINDOW_SAMPLES samples (`windows`: the same
- * rows × WINDOW_SAMPLES, as chunkFeatures returns them).
+ * Rows of INPUT_COUNT context inputs, each followed by its `rawLength` samples (`raw`: rows × rawLength;
+ * the served CNN reads one window, WINDOW_SAMPLES, as chunkFeatures returns them).
  */
-export function withRawWindows(inputs: Float32Array, windows: Float32Array, rows: number): Float32Array {
-  const dim = INPUT_COUNT + WINDOW_SAMPLES;
+export function withRawWindows(
+  inputs: Float32Array,
+  raw: Float32Array,
+  rows: number,
+  rawLength = WINDOW_SAMPLES,
+): Float32Array {
+  const dim = INPUT_COUNT + rawLength;
   const out = new Float32Array(rows * dim);
   for (let r = 0; r < rows; r++) {
     out.set(inputs.subarray(r * INPUT_COUNT, (r + 1) * INPUT_COUNT), r * dim);
-    out.set(windows.subarray(r * WINDOW_SAMPLES, (r + 1) * WINDOW_SAMPLES), r * dim + INPUT_COUNT);
+    out.set(raw.subarray(r * rawLength, (r + 1) * rawLength), r * dim + INPUT_COUNT);
   }
   return out;
 }

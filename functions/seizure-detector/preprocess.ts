@@ -57,7 +57,7 @@ export function chunkFeatures(
       );
     }
   }
-  return windows ? { nWindows, nChannels, features, windows } : { nWindows, nChannels, features };
+  return { nWindows, nChannels, features, windows };
 }
 
 /**

@@ -9,7 +9,9 @@
 // published Bonn result the bars come from). Row layout: featureDim inputs, then rawLength samples.
 import { rocAuc } from '../metrics.ts';
 import { adam } from './adam.ts';
+import { columns } from './dataset.ts';
 import { denseBackward, denseForward } from './dense.ts';
+import { earlyStopping } from './early-stopping.ts';
 import {
   type Dataset,
   type DenseLayer,
@@ -209,12 +211,7 @@ export function trainCnn(
 ): CnnTrainResult {
   const rawLength = train.dim - featureDim;
   const rng = mulberry32(opts.seed);
-  const featPart = (d: Dataset): Dataset => {
-    const x = new Float32Array(d.n * featureDim);
-    for (let r = 0; r < d.n; r++) x.set(d.x.subarray(r * d.dim, r * d.dim + featureDim), r * featureDim);
-    return { x, y: d.y, n: d.n, dim: featureDim };
-  };
-  const { mean, scale } = standardisation(featPart(train));
+  const { mean, scale } = standardisation(columns(train, 0, featureDim));
   const convs: ConvLayer[] = [];
   let inCh = 1;
   for (const [outCh, kernel, stride] of opts.convs) {
@@ -265,8 +262,8 @@ export function trainCnn(
   const convDeltas = ws.acts.map((a) => new Float64Array(a.length));
   const dim = train.dim;
   const order = Array.from({ length: train.n }, (_, i) => i);
-  const snapshot = () => tensors.map((t) => Float64Array.from(t));
-  let best = { score: Number.POSITIVE_INFINITY, epoch: 0, weights: snapshot() };
+  // lower is better: the loss, or minus the AUC
+  const stopping = earlyStopping(tensors, opts.patience);
   let epoch = 0;
 
   for (epoch = 1; epoch <= opts.maxEpochs; epoch++) {
@@ -336,9 +333,8 @@ export function trainCnn(
       opts.earlyStopping === 'auc'
         ? -rocAuc(validation.y, valProbs)
         : weightedLoss(valProbs, validation.y, posWeight);
-    if (score < best.score - 1e-6) best = { score, epoch, weights: snapshot() };
-    else if (epoch - best.epoch >= opts.patience) break;
+    if (stopping.stop(epoch, score)) break;
   }
-  for (const [i, t] of tensors.entries()) t.set(best.weights[i]!);
-  return { params: p, bestEpoch: best.epoch, epochs: Math.min(epoch, opts.maxEpochs) };
+  const bestEpoch = stopping.restoreBest();
+  return { params: p, bestEpoch, epochs: Math.min(epoch, opts.maxEpochs) };
 }

@@ -26,7 +26,7 @@ import { confusion, rocAuc } from '../metrics.ts';
 import { WINDOW_SAMPLES } from '../preprocess.ts';
 import { CANDIDATE_NAMES, withCandidates } from './candidate-features.ts';
 import { type CnnOptions, cnnEnsemblePredict, cnnPredict, trainCnn } from './cnn.ts';
-import { type RecordingWindows, recordingWindows, toDataset } from './dataset.ts';
+import { columns, type RecordingWindows, recordingWindows, toDataset } from './dataset.ts';
 import { memberSeed, trainMlpEnsemble } from './ensemble.ts';
 import { type GbdtOptions, gbdtPredict, trainGbdt } from './gbdt.ts';
 import { type Dataset, predict, trainMlp } from './mlp.ts';
@@ -88,12 +88,7 @@ const cnnWith =
   };
 
 /** The raw-window part of every row only: the CNN without the features. */
-const rawOnly = (d: Dataset): Dataset => {
-  const len = d.dim - INPUT_COUNT;
-  const x = new Float32Array(d.n * len);
-  for (let r = 0; r < d.n; r++) x.set(d.x.subarray(r * d.dim + INPUT_COUNT, (r + 1) * d.dim), r * len);
-  return { x, y: d.y, n: d.n, dim: len };
-};
+const rawOnly = (d: Dataset): Dataset => columns(d, INPUT_COUNT);
 const cnnRawOnly =
   (o: Partial<CnnOptions>): Scorer =>
   (train, validation) => {
@@ -108,11 +103,7 @@ const cnnRawOnly =
 const featuresOnly =
   (s: Scorer): Scorer =>
   (train, validation) => {
-    const cut = (d: Dataset): Dataset => {
-      const x = new Float32Array(d.n * INPUT_COUNT);
-      for (let r = 0; r < d.n; r++) x.set(d.x.subarray(r * d.dim, r * d.dim + INPUT_COUNT), r * INPUT_COUNT);
-      return { x, y: d.y, n: d.n, dim: INPUT_COUNT };
-    };
+    const cut = (d: Dataset): Dataset => columns(d, 0, INPUT_COUNT);
     const f = s(cut(train), cut(validation));
     return (x, n) => f(cut({ x, y: new Uint8Array(n), n, dim: x.length / n }).x, n);
   };

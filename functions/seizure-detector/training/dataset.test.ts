@@ -3,7 +3,7 @@ import type { BonnRecording } from '../../../recordings/bonn.ts';
 import { INPUT_COUNT } from '../context.ts';
 import { chunkFeatures, WINDOW_SAMPLES } from '../preprocess.ts';
 import { resample } from '../resample.ts';
-import { recordingWindows, toDataset } from './dataset.ts';
+import { columns, recordingWindows, toDataset } from './dataset.ts';
 
 const RATE = 173.61;
 // 23.6 s like a Bonn segment, so it spans three 10-s device chunks
@@ -62,5 +62,15 @@ describe('recordingWindows', () => {
     const row12 = many.features.subarray(12 * dk + INPUT_COUNT, 13 * dk);
     for (let j = 0; j < k; j++)
       expect(row12.subarray(j * WINDOW_SAMPLES, (j + 1) * WINDOW_SAMPLES)).toEqual(rawOf(5 + j));
+  });
+});
+
+describe('columns', () => {
+  it('cuts columns [from, to) out of every row, to the end by default', () => {
+    const d = { x: Float32Array.from([1, 2, 3, 4, 5, 6]), y: Uint8Array.from([0, 1]), n: 2, dim: 3 };
+    expect(Array.from(columns(d, 0, 2).x)).toEqual([1, 2, 4, 5]);
+    expect(Array.from(columns(d, 1).x)).toEqual([2, 3, 5, 6]);
+    expect(columns(d, 1).dim).toBe(2);
+    expect(columns(d, 1).y).toBe(d.y);
   });
 });

@@ -2,6 +2,7 @@
 // function serves: each chunk's windows get the previous windows of the recording as history.
 import type { BonnRecording } from '../../../recordings/bonn.ts';
 import { INPUT_COUNT, type WindowHistory, withContext } from '../context.ts';
+import { withRawWindows } from '../model-inputs.ts';
 import { chunkFeatures, recordingChunks, WINDOW_SAMPLES } from '../preprocess.ts';
 import type { Dataset } from './mlp.ts';
 
@@ -19,7 +20,6 @@ export interface RecordingWindows {
  */
 export function recordingWindows(recording: BonnRecording, rawWindows = 0): RecordingWindows {
   const rawLength = rawWindows * WINDOW_SAMPLES;
-  const dim = INPUT_COUNT + rawLength;
   const parts: Float32Array[] = [];
   let nWindows = 0;
   let history: WindowHistory | null = null;
@@ -30,22 +30,22 @@ export function recordingWindows(recording: BonnRecording, rawWindows = 0): Reco
     history = ctx.history;
     if (!rawWindows) parts.push(ctx.inputs);
     else {
+      // each row's last k windows, oldest first, zeros before the recording's start
       const windows = f.windows!;
-      const rows = new Float32Array(f.nWindows * dim);
+      const raw = new Float32Array(f.nWindows * rawLength);
       for (let r = 0; r < f.nWindows; r++) {
         past.push(windows.subarray(r * WINDOW_SAMPLES, (r + 1) * WINDOW_SAMPLES));
         if (past.length > rawWindows) past.shift();
-        rows.set(ctx.inputs.subarray(r * INPUT_COUNT, (r + 1) * INPUT_COUNT), r * dim);
-        const end = (r + 1) * dim;
+        const end = (r + 1) * rawLength;
         past.forEach((pw, i) => {
-          rows.set(pw, end - (past.length - i) * WINDOW_SAMPLES);
+          raw.set(pw, end - (past.length - i) * WINDOW_SAMPLES);
         });
       }
-      parts.push(rows);
+      parts.push(withRawWindows(ctx.inputs, raw, f.nWindows, rawLength));
     }
     nWindows += f.nWindows;
   }
-  const features = new Float32Array(nWindows * dim);
+  const features = new Float32Array(nWindows * (INPUT_COUNT + rawLength));
   let off = 0;
   for (const p of parts) {
     features.set(p, off);
@@ -65,4 +65,12 @@ export function toDataset(items: readonly RecordingWindows[], dim = INPUT_COUNT)
     row += it.nWindows;
   }
   return { x, y, n, dim };
+}
+
+/** Columns [from, to) of every row of d (to defaults to the row's end), e.g. the inputs without the raw window. */
+export function columns(d: Dataset, from: number, to = d.dim): Dataset {
+  const len = to - from;
+  const x = new Float32Array(d.n * len);
+  for (let r = 0; r < d.n; r++) x.set(d.x.subarray(r * d.dim + from, r * d.dim + to), r * len);
+  return { x, y: d.y, n: d.n, dim: len };
 }

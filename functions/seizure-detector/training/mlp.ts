@@ -4,6 +4,7 @@
 import { rocAuc } from '../metrics.ts';
 import { adam } from './adam.ts';
 import { denseBackward, denseForward } from './dense.ts';
+import { earlyStopping } from './early-stopping.ts';
 import { gaussian, mulberry32, type Rng, shuffle } from './rng.ts';
 
 export interface DenseLayer {
@@ -143,9 +144,8 @@ export function trainMlp(train: Dataset, validation: Dataset, opts: TrainOptions
   const acts = dims.map((d) => new Float64Array(d)); // post-activation per layer (acts[0] = input)
   const deltas = dims.map((d) => new Float64Array(d));
   const order = Array.from({ length: train.n }, (_, i) => i);
-  const snapshot = () => tensors.map((t) => Float64Array.from(t));
   // lower is better: the loss, or minus the AUC
-  let best = { score: Number.POSITIVE_INFINITY, epoch: 0, weights: snapshot() };
+  const stopping = earlyStopping(tensors, opts.patience);
   const history: TrainResult['history'] = [];
   let epoch = 0;
 
@@ -182,9 +182,8 @@ export function trainMlp(train: Dataset, validation: Dataset, opts: TrainOptions
     const validationAuc = rocAuc(validation.y, valProbs);
     history.push({ epoch, trainLoss: trainLoss / trainWeight, validationLoss, validationAuc });
     const score = opts.earlyStopping === 'auc' ? -validationAuc : validationLoss;
-    if (score < best.score - 1e-6) best = { score, epoch, weights: snapshot() };
-    else if (epoch - best.epoch >= opts.patience) break;
+    if (stopping.stop(epoch, score)) break;
   }
-  for (const [i, t] of tensors.entries()) t.set(best.weights[i]!);
-  return { params, bestEpoch: best.epoch, epochs: Math.min(epoch, opts.maxEpochs), history };
+  const bestEpoch = stopping.restoreBest();
+  return { params, bestEpoch, epochs: Math.min(epoch, opts.maxEpochs), history };
 }

@@ -134,6 +134,9 @@ type Fit = (
   log: (l: string) => void,
 ) => Fitted;
 
+/** The float32 bytes of values, for the model-version hash. */
+const f32 = (v: ArrayLike<number>) => Buffer.from(Float32Array.from(v).buffer);
+
 const fitMlp: Fit = (train, validation, seed, started, log) => {
   const result = trainMlpEnsemble(train, validation, { ...TRAIN_OPTIONS, seed }, ENSEMBLE_SIZE);
   const bestEpochs = result.members.map((m) => m.bestEpoch);
@@ -145,12 +148,8 @@ const fitMlp: Fit = (train, validation, seed, started, log) => {
   return {
     scores: (x, n) => predict(params, x, n),
     hashInto(hash) {
-      for (const l of params.layers) {
-        hash.update(Buffer.from(Float32Array.from(l.weight).buffer));
-        hash.update(Buffer.from(Float32Array.from(l.bias).buffer));
-      }
-      hash.update(Buffer.from(Float32Array.from(params.inputMean).buffer));
-      hash.update(Buffer.from(Float32Array.from(params.inputScale).buffer));
+      for (const l of params.layers) hash.update(f32(l.weight)).update(f32(l.bias));
+      hash.update(f32(params.inputMean)).update(f32(params.inputScale));
     },
     architecture: `mean logit of ${ENSEMBLE_SIZE} MLPs standardise(${INPUT_NAMES.length}) → ${TRAIN_OPTIONS.hidden.map((h) => `Gemm(${h}) → Relu`).join(' → ')} → Gemm(1), as one graph: standardise(${INPUT_NAMES.length}) → Gemm(${TRAIN_OPTIONS.hidden[0]! * ENSEMBLE_SIZE}) → Relu → ${TRAIN_OPTIONS.hidden
       .slice(1)
@@ -168,13 +167,13 @@ const fitGbdt: Fit = (train, validation, seed, started, log) => {
   return {
     scores: (x, n) => gbdtPredict(model, x, n),
     hashInto(hash) {
-      hash.update(Buffer.from(Float32Array.of(model.baseScore).buffer));
+      hash.update(f32([model.baseScore]));
       for (const t of model.trees) {
         hash.update(Buffer.from(Int32Array.from(t.feature).buffer));
-        hash.update(Buffer.from(Float32Array.from(t.threshold).buffer));
+        hash.update(f32(t.threshold));
         hash.update(Buffer.from(Int32Array.from(t.left).buffer));
         hash.update(Buffer.from(Int32Array.from(t.right).buffer));
-        hash.update(Buffer.from(Float32Array.from(t.value).buffer));
+        hash.update(f32(t.value));
       }
     },
     architecture: `TreeEnsembleRegressor(${model.trees.length} trees, depth ≤ ${GBDT_OPTIONS.depth}, ${INPUT_NAMES.length} raw inputs) → Sigmoid`,
@@ -193,7 +192,6 @@ const fitCnn: Fit = (train, validation, seed, started, log) => {
     `trained: ${ENSEMBLE_SIZE} hybrid CNNs, best epochs ${bestEpochs.join(', ')} (of ${epochs.join(', ')}), ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
   const members: CnnParams[] = results.map((r) => r.params);
-  const f32 = (v: ArrayLike<number>) => Buffer.from(Float32Array.from(v).buffer);
   const m0 = members[0]!;
   return {
     scores: (x, n) => cnnEnsemblePredict(members, x, n),
