@@ -106,7 +106,10 @@ describe.each(testBackends)('heart-rate-monitor function on $name', (backend) =>
   });
 
   it('serialises concurrent deliveries for one patient through the versioned state', async () => {
-    const events = [0, 4, 8, 12, 16].map((s, i) => hrEvent('pe', `c${i}`, s, repeat(150, 4)));
+    // Each batch alone breaches for 10 s, so whichever is stored first raises the alert, in any arrival
+    // order (batches older than the stored state change nothing). Two concurrent writers of the state
+    // would both raise one.
+    const events = [0, 11, 22, 33, 44].map((s, i) => hrEvent('pe', `c${i}`, s, repeat(150, 11)));
     const replies = (await Promise.all(events.map((e) => heartRateMonitor.handle(e, ctx)))).flat();
     await record(replies);
     // Arrival order is arbitrary, so the episode may start at any batch, but there is exactly one.
