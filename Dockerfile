@@ -1,6 +1,7 @@
 # One image for every Vigil function on Knative: FUNCTION_TARGET selects the function,
 # `node dist/cli/serve.js` serves it on $PORT. The same image runs `node dist/cli/main.js migrate`.
-# Checked offline by knative/dockerfile.test.ts (no Docker engine in CI's test job).
+# There is no Docker engine in CI: rehearsal/image.ts lays out this file's runtime stage in a scratch
+# folder (npm ci --omit=dev, dist/, the assets below, this ENV) and starts every target from it.
 
 # npm 11 honours package.json "allowScripts" (onnxruntime-node's install script downloads CUDA and
 # fails offline); node:20's bundled npm 10 ignores it, so both stages upgrade npm first.
@@ -37,9 +38,12 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY --from=build /app/dist ./dist
-# Assets the compiled code reads next to itself.
-COPY dashboard/static ./dist/dashboard/static
-# The trained seizure model and its sidecar (features, thresholds, version).
+# Assets the compiled code finds beside package.json (config/project-root.ts), as in a checkout:
+# the dashboard's scripts and styles, the committed capacity plan, the Broker and Trigger YAML that
+# `vigil up` routes by, and the trained seizure model with its sidecar (features, threshold, version).
+COPY dashboard/static ./dashboard/static
+COPY capacity/plan.json ./capacity/
+COPY eventing/broker.yaml eventing/triggers.yaml ./eventing/
 COPY models/seizure/model.onnx models/seizure/model.json ./models/seizure/
 # uid 1000 is the image's `node` user; numeric so Kubernetes can verify runAsNonRoot.
 USER 1000:1000

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Entry for `vigil` / `npm start`: registers tsx so the TypeScript sources run as they are.
+// `vigil` from a checkout (`npx vigil …`): registers tsx so the TypeScript sources run as they are,
+// then runs the CLI's entry. The image runs the compiled entry instead (`node dist/cli/main.js`).
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('../cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+await import('../cli/main.ts');

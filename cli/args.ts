@@ -1,6 +1,6 @@
 // Flag parsing shared by every command: unknown flags and missing values are usage errors (exit 2).
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { UsageError } from './main.ts';
+import { UsageError } from './usage-error.ts';
 
 export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(
   args: string[],

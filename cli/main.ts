@@ -1,22 +1,21 @@
-// `vigil <command>`: dispatches to cli/commands/<command>.ts, loaded on demand so each command
-// starts without importing the others (the model, the browser, the load generator …).
-import { ConfigError } from '../config/env.ts';
+// `vigil <command>`, the process entry of the CLI (`node dist/cli/main.js`, bin/vigil.js from sources).
+// It only dispatches: each command lives in cli/commands/ and is loaded on demand, so a command starts
+// without importing the others (the model, the browser, the load generator …).
+import { exitCode } from './exit-code.ts';
 
-const COMMANDS: Record<string, { file: string; summary: string }> = {
-  up: {
-    file: './commands/up.ts',
-    summary: 'run everything on this machine (broker, functions, ingest, dashboard)',
-  },
-  migrate: { file: './commands/migrate.ts', summary: 'apply pending database migrations' },
-  patients: { file: './commands/patients.ts', summary: 'add, list patients; set heart-rate limits' },
-  devices: { file: './commands/devices.ts', summary: 'enrol, list, revoke devices' },
-  users: { file: './commands/users.ts', summary: 'dashboard accounts' },
-  tokens: { file: './commands/tokens.ts', summary: 'API tokens for programs' },
-  model: { file: './commands/model.ts', summary: 'train and evaluate the seizure model' },
-  capacity: { file: './commands/capacity.ts', summary: 'Erlang B/C capacity planning and max-scale patches' },
-  simulate: { file: './commands/simulate.ts', summary: 'replay real recordings as devices' },
-  bench: { file: './commands/bench.ts', summary: 'run the benchmarks under perf/' },
-  serve: { file: './serve.ts', summary: 'serve one function (FUNCTION_TARGET) as the container does' },
+/** `dev`: development commands, not compiled into the image (they need the sources, data or dev tools). */
+const COMMANDS: Record<string, { file: string; summary: string; dev?: true }> = {
+  up: { file: 'up', summary: 'run everything on this machine (broker, functions, ingest, dashboard)' },
+  migrate: { file: 'migrate', summary: 'apply pending database migrations' },
+  patients: { file: 'patients', summary: 'add, list patients; set heart-rate limits' },
+  devices: { file: 'devices', summary: 'enrol, list, revoke devices' },
+  users: { file: 'users', summary: 'dashboard accounts' },
+  tokens: { file: 'tokens', summary: 'API tokens for programs' },
+  capacity: { file: 'capacity', summary: 'Erlang B/C capacity planning and max-scale patches' },
+  serve: { file: 'serve', summary: 'serve one function (FUNCTION_TARGET) as the container does' },
+  model: { file: 'model', summary: 'train and evaluate the seizure model', dev: true },
+  simulate: { file: 'simulate', summary: 'replay real recordings as devices', dev: true },
+  bench: { file: 'bench', summary: 'run the benchmarks under perf/', dev: true },
 };
 
 function usage(): string {
@@ -28,7 +27,10 @@ function usage(): string {
   ].join('\n');
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** Sources run as .ts (tsx); the image runs the compiled .js next to this file. */
+const EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+
+async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());
@@ -39,27 +41,18 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`vigil: unknown command "${name}"\n\n${usage()}`);
     return 2;
   }
+  const file = `./commands/${cmd.file}${EXT}`;
+  let mod: { run(args: string[]): Promise<number> };
   try {
-    // Sources run as .ts (tsx); the container runs the compiled .js next to this file.
-    const file = import.meta.url.endsWith('.ts') ? cmd.file : cmd.file.replace(/\.ts$/, '.js');
-    const mod = (await import(file)) as { run(args: string[]): Promise<number> };
-    return await mod.run(rest);
+    mod = (await import(file)) as typeof mod;
   } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`vigil: ${err.message}`);
-      return 2;
-    }
-    if (err instanceof UsageError) {
-      console.error(`vigil ${name}: ${err.message}`);
-      return 2;
-    }
-    throw err;
+    const missing = (err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND';
+    if (!cmd.dev || !missing || !String((err as Error).message).includes(`commands/${cmd.file}${EXT}`))
+      throw err;
+    console.error(`vigil ${name}: a development command, not part of this build; run it from a checkout`);
+    return 2;
   }
+  return exitCode(name, () => mod.run(rest));
 }
 
-/** Thrown by commands for bad flags: printed without a stack, exit code 2. */
-export class UsageError extends Error {}
-
-// `node dist/cli/main.js <command>` in the container (the migrate Job); bin/vigil.js calls main() itself.
-if (process.argv[1] && /cli[\\/]main\.(js|ts)$/.test(process.argv[1]))
-  process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

@@ -1,48 +1,121 @@
-// Configuration from the environment, validated once at start: a typo is an error, not a default.
+// The one door for the environment: every variable Vigil reads is declared here and validated once.
+// The runtime settings (what the image, the Knative manifests and `vigil up` set) are `loadConfig`'s;
+// the development tools' (tests, benchmarks, training, post-deploy checks) are `toolSettings`'.
+// A typo is an error, not a default: an unknown VIGIL_* variable stops the process.
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { projectPath } from './project-root.ts';
 
 const port = z.coerce.number().int('must be a whole number').min(0).max(65535, 'must be 0-65535');
+const seconds = z.coerce.number().positive('must be a positive number of seconds');
+const flag = z.enum(['0', '1'], { message: 'must be 0 or 1' }).transform((v) => v === '1');
+const mysqlUrl = z
+  .string()
+  .refine(
+    (u) => /^mysql:\/\/[^/]+\/[A-Za-z0-9_$]+/.test(u),
+    'must look like mysql://user:password@host:3306/database',
+  );
 
 export const configSchema = z.object({
+  NODE_ENV: z.enum(['production', 'development', 'test']).optional(),
   VIGIL_DATA_DIR: z.string().min(1).default('./.vigil'),
-  DATABASE_URL: z
-    .string()
-    .refine(
-      (u) => /^mysql:\/\/[^/]+\/[A-Za-z0-9_$]+/.test(u),
-      'must look like mysql://user:password@host:3306/database',
-    )
-    .optional(),
+  DATABASE_URL: mysqlUrl.optional(),
   VIGIL_INGEST_PORT: port.default(8080),
   VIGIL_DASHBOARD_PORT: port.default(3000),
-  VIGIL_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Address to listen on; unset: 127.0.0.1 for `vigil up`, 0.0.0.0 in a container. */
+  VIGIL_HOST: z.string().min(1).optional(),
   VIGIL_SESSION_SECRET: z.string().min(32, 'at least 32 characters').optional(),
-  VIGIL_DEVICE_SILENT_SECONDS: z.coerce.number().positive().default(60),
-  VIGIL_TECHNICAL_CHECK_SECONDS: z.coerce.number().positive().default(15),
+  VIGIL_SECURE_COOKIES: flag.default(false),
+  VIGIL_DEVICE_SILENT_SECONDS: seconds.default(60),
+  VIGIL_TECHNICAL_CHECK_SECONDS: seconds.default(15),
+  VIGIL_SEIZURE_MODEL_DIR: z.string().min(1).optional(),
+  /** Knative: the broker ingress a SinkBinding injects. */
   K_SINK: z.string().url().optional(),
+  /** Knative: the port the container must serve on. */
   PORT: port.optional(),
+  /** Which function the image serves (cli/commands/serve.ts checks the name). */
   FUNCTION_TARGET: z.string().optional(),
 });
 
+export const toolSettingsSchema = z.object({
+  /** ../shared (data, schemas) for data tests, training and measurement scripts. */
+  VIGIL_SHARED_DIR: z.string().min(1).optional(),
+  VIGIL_TEST_MYSQL_URL: mysqlUrl.optional(),
+  VIGIL_SMOKE_PATIENT_ID: z.string().min(1).optional(),
+  VIGIL_SMOKE_DEVICE_ID: z.string().min(1).optional(),
+  VIGIL_SMOKE_DEVICE_TOKEN: z.string().min(1).optional(),
+  VIGIL_SMOKE_API_TOKEN: z.string().min(1).optional(),
+  BENCH_WARMUP_S: z.coerce.number().min(0).optional(),
+  BENCH_DATA_DIR: z.string().min(1).optional(),
+  BENCH_DATABASE_URL: mysqlUrl.optional(),
+  BENCH_DETECTION_THREADS: z.coerce.number().int().min(0).optional(),
+  BENCH_DEVICES: z.coerce.number().int().min(1).optional(),
+  BENCH_MEM: flag.optional(),
+  BENCH_CPU_PROF: z.string().min(1).optional(),
+  BENCH_SERVER: z.enum(['hono', 'functions-framework']).optional(),
+  BASELINE_MYSQL_URL: mysqlUrl.optional(),
+  SINK_PARSE: z.enum(['eeg-json']).optional(),
+  CV_CANDIDATES: z.string().min(1).optional(),
+});
+
 export type Config = z.infer<typeof configSchema> & { dataDir: string };
+export type ToolSettings = z.infer<typeof toolSettingsSchema>;
 
 /** Every VIGIL_* variable must be one we know, so a misspelt setting fails loudly. */
-const KNOWN = new Set(Object.keys(configSchema.shape));
+export const KNOWN_VARIABLES: ReadonlySet<string> = new Set([
+  ...Object.keys(configSchema.shape),
+  ...Object.keys(toolSettingsSchema.shape),
+]);
 
 export class ConfigError extends Error {}
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const unknown = Object.keys(env).filter(
-    (k) =>
-      k.startsWith('VIGIL_') && !KNOWN.has(k) && !k.startsWith('VIGIL_TEST_') && k !== 'VIGIL_SHARED_DIR',
-  );
+function parse<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
+  const unknown = Object.keys(env).filter((k) => k.startsWith('VIGIL_') && !KNOWN_VARIABLES.has(k));
   if (unknown.length)
-    throw new ConfigError(`unknown setting ${unknown.join(', ')} (known: ${[...KNOWN].join(', ')})`);
-  const picked = Object.fromEntries([...KNOWN].map((k) => [k, env[k] === '' ? undefined : env[k]]));
-  const r = configSchema.safeParse(picked);
+    throw new ConfigError(
+      `unknown setting ${unknown.join(', ')} (known: ${[...KNOWN_VARIABLES].filter((k) => k.startsWith('VIGIL_')).join(', ')})`,
+    );
+  // An empty variable means unset, as in a shell's VAR= .
+  const picked = Object.fromEntries(
+    Object.keys(schema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]),
+  );
+  const r = schema.safeParse(picked);
   if (!r.success) {
     const lines = r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
-  return { ...r.data, dataDir: resolve(r.data.VIGIL_DATA_DIR) };
+  return r.data;
+}
+
+/** The runtime settings from env, validated (throws ConfigError). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const data = parse(configSchema, env);
+  return { ...data, dataDir: resolve(data.VIGIL_DATA_DIR) };
+}
+
+let loaded: Config | undefined;
+/** The process's runtime settings, read from process.env on first use. */
+export function getConfig(): Config {
+  loaded ??= loadConfig();
+  return loaded;
+}
+
+/** The development tools' settings (tests, benchmarks, training, deploy checks). */
+export function toolSettings(env: NodeJS.ProcessEnv = process.env): ToolSettings {
+  return parse(toolSettingsSchema, env);
+}
+
+/** This process's environment with `extra` added: what a tool passes on to a child process it starts. */
+export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  return { ...process.env, ...extra };
+}
+
+/** The shared data folder: VIGIL_SHARED_DIR, or ../shared beside the checkout. */
+export function sharedDir(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(toolSettings(env).VIGIL_SHARED_DIR ?? projectPath('../shared'));
+}
+
+/** Where the seizure model is read from: VIGIL_SEIZURE_MODEL_DIR, or models/seizure of the install. */
+export function seizureModelDir(config: Config = getConfig()): string {
+  return resolve(config.VIGIL_SEIZURE_MODEL_DIR ?? projectPath('models/seizure'));
 }

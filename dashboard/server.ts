@@ -3,6 +3,7 @@
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
+import { getConfig } from '../config/env.ts';
 import { createFhirRoutes } from '../fhir/routes.ts';
 import type { Db } from '../storage/db.ts';
 import { resolveSecret } from '../storage/users-store.ts';
@@ -20,7 +21,7 @@ import { staticRoutes } from './static-routes.ts';
 
 export interface DashboardOptions {
   db: Db;
-  /** Mark cookies Secure (and use the __Host- prefix); on behind TLS. Default: VIGIL_SECURE_COOKIES=1. */
+  /** Mark cookies Secure (and use the __Host- prefix); on behind TLS. Default: VIGIL_SECURE_COOKIES. */
   secureCookies?: boolean;
   now?: () => number;
   /** Poll interval of the shared live-event loop (ms). */
@@ -42,7 +43,7 @@ export function createDashboardApp(opts: DashboardOptions): DashboardApp {
       });
       return secret;
     },
-    secureCookies: opts.secureCookies ?? process.env.VIGIL_SECURE_COOKIES === '1',
+    secureCookies: opts.secureCookies ?? getConfig().VIGIL_SECURE_COOKIES,
     poller: new EventPoller(opts.db, { intervalMs: opts.pollIntervalMs ?? 150, now }),
   };
 

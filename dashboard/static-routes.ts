@@ -1,10 +1,11 @@
 // /static/*: the dashboard's own ES modules and CSS (dashboard/static/), and chart.js's UMD build
 // from node_modules (no CDN: the wards may have no internet). Loaded once into memory; tiny.
+
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
+import { projectPath } from '../config/project-root.ts';
 import type { AppEnv } from './context.ts';
 
 const TYPES: Record<string, string> = {
@@ -20,7 +21,7 @@ function chartJsPath(): string {
 }
 
 function loadAssets(): Map<string, { body: Uint8Array; type: string }> {
-  const dir = fileURLToPath(new URL('./static/', import.meta.url));
+  const dir = projectPath('dashboard/static');
   const assets = new Map<string, { body: Uint8Array; type: string }>();
   for (const name of readdirSync(dir)) {
     const type = TYPES[extname(name)];

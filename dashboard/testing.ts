@@ -1,8 +1,8 @@
 // Test helpers: users with known passwords, signing in through the real login form, events stored
 // through the real recorder.
 import { EVENT_TYPES } from '../eventing/contract.ts';
+import type { VigilEvent } from '../eventing/event.ts';
 import { recordEvents } from '../functions/recorder/index.ts';
-import type { VigilEvent } from '../functions/types.ts';
 import type { Db } from '../storage/db.ts';
 import { createApiToken, createUser, type Role, resolveSecret } from '../storage/users-store.ts';
 

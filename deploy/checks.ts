@@ -1,9 +1,11 @@
 // Shared pieces of the post-deploy checks (deploy/smoke.ts, deploy/e2e.ts): real Vigil events built
 // against the contract, HTTP with optional address override, and polling the dashboard API.
+
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
+import { type ToolSettings, toolSettings } from '../config/env.ts';
 import { EVENT_TYPES } from '../eventing/contract.ts';
 
 export interface Response {
@@ -194,8 +196,8 @@ export async function storedHeartRate(
   return times.every((t) => seen.has(new Date(t).getTime())) ? true : undefined;
 }
 
-export function env(name: string, required = true): string {
-  const v = process.env[name];
+export function env(name: keyof ToolSettings & `VIGIL_SMOKE_${string}`, required = true): string {
+  const v = toolSettings()[name];
   if (required && !v) throw new CheckFailed(`environment variable ${name} is required`);
   return v ?? '';
 }

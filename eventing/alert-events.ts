@@ -1,8 +1,9 @@
 // The envelopes of alert.raised / alert.cleared, built one way for every function that raises alerts.
 // The ids are derived from the alert id, so a redelivered input yields the same events and storage
 // keeps them once.
-import type { VigilEvent } from '../functions/types.ts';
+
 import { type AlertCleared, type AlertRaised, EVENT_TYPES } from './contract.ts';
+import type { VigilEvent } from './event.ts';
 
 export function alertRaisedEvent(source: string, data: AlertRaised): VigilEvent<AlertRaised> {
   return {

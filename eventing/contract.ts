@@ -1,6 +1,8 @@
 // The event contract: every Vigil CloudEvent type and its data schema, defined once.
 // Validation (ingest), TypeScript types (functions) and JSON Schemas (GET /schemas/<type>) all come from here.
 import { z } from 'zod';
+import { ALERT_CATEGORIES, ALERT_KINDS, SEVERITIES } from '../storage/alert-vocabulary.ts';
+import { ID_MAX_LENGTH, ID_PATTERN, ID_RULE } from '../storage/identifiers.ts';
 
 export const EVENT_TYPES = {
   eegChunk: 'org.vigil.eeg.chunk',
@@ -9,10 +11,8 @@ export const EVENT_TYPES = {
   alertRaised: 'org.vigil.alert.raised',
   alertAcknowledged: 'org.vigil.alert.acknowledged',
   alertCleared: 'org.vigil.alert.cleared',
-  technicalAlarm: 'org.vigil.technical.alarm',
   technicalCheck: 'org.vigil.technical.check',
 } as const;
-export type EventType = (typeof EVENT_TYPES)[keyof typeof EVENT_TYPES];
 
 /** Limits device makers can rely on (also published in the JSON Schemas). */
 export const LIMITS = {
@@ -25,11 +25,7 @@ export const LIMITS = {
   maxHeartRateSamples: 3600,
 } as const;
 
-const id = z
-  .string()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" or "-"');
+const id = z.string().min(1).max(ID_MAX_LENGTH).regex(ID_PATTERN, ID_RULE);
 const rfc3339 = z.iso.datetime({ offset: true });
 const finite = z.number().finite();
 
@@ -153,23 +149,12 @@ export const eegPredictionData = z
   .strict();
 export type EegPrediction = z.infer<typeof eegPredictionData>;
 
-export const ALERT_KINDS = [
-  'seizure',
-  'tachycardia',
-  'bradycardia',
-  'device-silent',
-  'eeg-flatline',
-  'eeg-clipping',
-  'hr-implausible',
-] as const;
-export const SEVERITIES = ['critical', 'major', 'minor', 'warning'] as const;
-
 export const alertRaisedData = z
   .object({
     alertId: z.string().min(1).max(128),
     patientId: patientIdSchema,
     kind: z.enum(ALERT_KINDS),
-    category: z.enum(['patient', 'technical']),
+    category: z.enum(ALERT_CATEGORIES),
     severity: z.enum(SEVERITIES),
     evidence: z.record(z.string(), z.unknown()),
     raisedAt: rfc3339,
@@ -185,7 +170,6 @@ export const alertAcknowledgedData = z
     note: z.string().max(2000).default(''),
   })
   .strict();
-export type AlertAcknowledged = z.infer<typeof alertAcknowledgedData>;
 
 export const alertClearedData = z
   .object({
@@ -209,7 +193,6 @@ export const DATA_SCHEMAS = {
   [EVENT_TYPES.alertCleared]: alertClearedData,
 } as const;
 export type ContractType = keyof typeof DATA_SCHEMAS;
-export type DataOf<T extends ContractType> = z.infer<(typeof DATA_SCHEMAS)[T]>;
 
 export const DEVICE_EVENT_TYPES: readonly ContractType[] = [
   EVENT_TYPES.eegChunk,
@@ -218,13 +201,6 @@ export const DEVICE_EVENT_TYPES: readonly ContractType[] = [
 
 export function isContractType(t: string): t is ContractType {
   return Object.hasOwn(DATA_SCHEMAS, t);
-}
-
-/** Patient id carried in any contract event's data (the CloudEvent subject must equal it). */
-export function patientOf(data: unknown): string | undefined {
-  return typeof data === 'object' && data !== null && 'patientId' in data
-    ? String((data as { patientId: unknown }).patientId)
-    : undefined;
 }
 
 /** The CloudEvents 1.0 envelope fields Vigil requires (binary, structured and batched modes alike). */

@@ -1,6 +1,6 @@
 // Where ingest and functions hand events over: the embedded broker in-process, or the Knative
 // broker ingress (K_SINK) over HTTP. Either way, resolve means "durably accepted".
-import type { VigilEvent } from '../functions/types.ts';
+import type { VigilEvent } from './event.ts';
 
 export interface AcceptResult {
   accepted: number;

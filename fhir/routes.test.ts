@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../eventing/contract.ts';
-import { acknowledgeAlert, applyAlertEvent, clearAlert } from '../storage/alerts-store.ts';
+import { applyAlertEvent } from '../functions/recorder/alert-events.ts';
+import { acknowledgeAlert, clearAlert } from '../storage/alerts-store.ts';
 import type { Db } from '../storage/db.ts';
 import { addPatient } from '../storage/patients-store.ts';
 import { testBackends } from '../storage/testing.ts';

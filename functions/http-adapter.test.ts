@@ -3,13 +3,14 @@ import type { AddressInfo } from 'node:net';
 import * as ff from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { VigilEvent } from '../eventing/event.ts';
 import type { EventSink } from '../eventing/sink.ts';
+import type { VigilFunction } from '../eventing/subscriber.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import type { Db } from '../storage/db.ts';
 import { testBackends } from '../storage/testing.ts';
 import { httpHandler } from './http-adapter.ts';
 import { recorder } from './recorder/index.ts';
-import type { VigilEvent, VigilFunction } from './types.ts';
 
 const sqlite = testBackends.find((b) => b.name === 'sqlite')!;
 

@@ -3,11 +3,12 @@
 // event, and a Knative Broker would count its JSON answer as a failed delivery.
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { CloudEvent, HTTP, ValidationError } from 'cloudevents';
+import type { VigilEvent } from '../eventing/event.ts';
 import type { EventSink } from '../eventing/sink.ts';
+import type { VigilFunction } from '../eventing/subscriber.ts';
 import type { FunctionMetrics } from '../observability/metrics.ts';
 import type { Db } from '../storage/db.ts';
 import { recordDeadLetter } from './recorder/index.ts';
-import type { VigilEvent, VigilFunction } from './types.ts';
 
 export interface AdapterDeps {
   db: () => Promise<Db>;

@@ -1,11 +1,12 @@
 // Every event-handling function, by target name. The embedded runtime routes to these in-process;
-// the container serves the one named by FUNCTION_TARGET (cli/serve.ts).
+// the container serves the one named by FUNCTION_TARGET (cli/commands/serve.ts).
+
+import type { VigilFunction } from '../eventing/subscriber.ts';
 import { heartRateMonitor } from './heart-rate-monitor/index.ts';
 import { recorder } from './recorder/index.ts';
 import type { Detect } from './seizure-detector/detection-pool.ts';
 import { createSeizureDetector, seizureDetector } from './seizure-detector/index.ts';
 import { technicalAlarms } from './technical-alarms/index.ts';
-import type { VigilFunction } from './types.ts';
 
 export const EVENT_FUNCTIONS: readonly VigilFunction[] = [
   recorder,

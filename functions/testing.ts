@@ -1,5 +1,5 @@
 // Test helper: functions that hold every event until released, so a test can fill the broker.
-import type { VigilFunction } from './types.ts';
+import type { VigilFunction } from '../eventing/subscriber.ts';
 
 export function heldFunctions(names: readonly string[]): {
   functions: Map<string, VigilFunction>;

@@ -5,7 +5,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTION_TARGETS } from '../functions/targets.ts';
 import {
   ANNOTATION,
   type CapacityPlan,
@@ -13,7 +12,10 @@ import {
   capacityPatchFile,
   loadPlan,
   staleEntries,
-} from '../perf/capacity/plan.ts';
+} from '../capacity/plan.ts';
+import { configSchema, loadConfig } from '../config/env.ts';
+import { FUNCTION_TARGETS } from '../functions/targets.ts';
+import { envEntries, resolveEnv, vigilContainers } from './tools/container-env.ts';
 import { type Manifest, type Rendered, render } from './tools/kustomize.ts';
 import { isObject, SchemaSet } from './tools/schemas.ts';
 import { parseYamlDocs, readYamlDocs } from './tools/yaml-docs.ts';
@@ -43,7 +45,7 @@ const rendered = new Map<string, Rendered>();
 let plan: CapacityPlan;
 beforeAll(async () => {
   for (const k of KUSTOMIZATIONS) rendered.set(k, render(path.join(repo, k)));
-  plan = await loadPlan(path.join(repo, 'perf/capacity/plan.json'));
+  plan = await loadPlan(path.join(repo, 'capacity/plan.json'));
 });
 
 const byKind = (rs: Manifest[], kind: string, apiGroup?: string) =>
@@ -236,6 +238,20 @@ describe.each(OVERLAYS)('overlay %s: cross-references', (overlay) => {
       }
     }
   });
+
+  it("sets only environment variables Vigil's config declares (config/env.ts)", () => {
+    const declared = new Set(Object.keys(configSchema.shape));
+    const found = vigilContainers(rs());
+    expect(found.map((c) => c.owner)).toContain('Job/vigil-migrate');
+    for (const { owner, container } of found)
+      for (const e of envEntries(container)) expect(declared, `${owner}: env ${e.name}`).toContain(e.name);
+  });
+
+  if (overlay === 'dev')
+    it('gives every Vigil container an environment that config/env.ts accepts, placeholders included', () => {
+      for (const { owner, container } of vigilContainers(rs()))
+        expect(() => loadConfig(resolveEnv(container, rs())), owner).not.toThrow();
+    });
 
   it('lets every NetworkPolicy select pods that exist', () => {
     const pods = podTemplateLabels(rs());

@@ -1,7 +1,9 @@
 // Ingest → stored throughput and acknowledgement latency of the embedded runtime (run in its own
 // process), per scenario in perf/scenarios/, with the runtime's peak RSS. Exit code 1 if a threshold fails.
 // Usage: npx tsx perf/bench-ingest.ts [--backend sqlite|mysql] [--scenario NAME]... [--duration S]
+
 import { parseArgs } from 'node:util';
+import { toolSettings } from '../config/env.ts';
 import { runLoad } from './load.ts';
 import { allPassed, type BenchReport, printReport } from './report.ts';
 import { type Backend, rssSampler, startRuntimeProcess } from './runtime-process.ts';
@@ -9,7 +11,7 @@ import { checkThresholds, type Scenario } from './scenario.ts';
 import { SCENARIOS } from './scenarios/index.ts';
 
 /** Seconds of the same load before measuring; BENCH_WARMUP_S=0 measures from a cold start. */
-const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 5);
+const WARMUP_S = toolSettings().BENCH_WARMUP_S ?? 5;
 
 export async function benchScenario(backend: Backend, scenario: Scenario): Promise<BenchReport> {
   const rt = await startRuntimeProcess(backend, 1);

@@ -11,8 +11,10 @@
 // Clocks: performance.timeOrigin + performance.now() in both processes (same machine, same clock).
 // Exit code 1 if a threshold fails.
 // Usage: npx tsx perf/bench-latency.ts [--backend sqlite|mysql] [--duration S]
+
 import http from 'node:http';
 import { parseArgs } from 'node:util';
+import { toolSettings } from '../config/env.ts';
 import { loadEegFile } from '../simulator/recordings.ts';
 import { EegChunker, eegChunkRequest, heartRateRequest } from '../simulator/requests.ts';
 import type { OutgoingRequest } from '../simulator/sender.ts';
@@ -37,7 +39,7 @@ const POLL_MS = 5;
  * code and lazily loads the model, and a service is measured in its steady state. Figures printed
  * say how long the warm-up was; BENCH_WARMUP_S=0 measures from a cold start.
  */
-const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 5);
+const WARMUP_S = toolSettings().BENCH_WARMUP_S ?? 5;
 
 function stats(xs: number[]): {
   'p(50)': number;
@@ -241,9 +243,9 @@ const r = (x: number): number => Math.round(x * 10) / 10;
 
 /** b. heart-rate sample → alert stored, at 1,000 samples/s over BENCH_DEVICES patients. */
 export async function benchAlertLatency(backend: Backend, durationS: number): Promise<BenchReport> {
-  const patients = Number(process.env.BENCH_DEVICES ?? HRA.patients);
+  const patients = toolSettings().BENCH_DEVICES ?? HRA.patients;
   if (!(Number.isInteger(patients) && patients >= 2))
-    throw new Error(`BENCH_DEVICES: expected an integer >= 2, got ${process.env.BENCH_DEVICES}`);
+    throw new Error(`BENCH_DEVICES: expected an integer >= 2, got ${patients}`);
   const rt = await startRuntimeProcess(backend, patients);
   try {
     const devices: Device[] = rt.devices;

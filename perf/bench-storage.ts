@@ -9,9 +9,9 @@
 // Usage: npx tsx perf/bench-storage.ts [--backend sqlite|mysql|both] [--seconds S]
 import { parseArgs } from 'node:util';
 import { EVENT_TYPES } from '../eventing/contract.ts';
+import type { VigilEvent } from '../eventing/event.ts';
 import { recordEvents } from '../functions/recorder/index.ts';
 import { HR_COLS } from '../functions/recorder/rows.ts';
-import type { VigilEvent } from '../functions/types.ts';
 import { loadEegFile } from '../simulator/recordings.ts';
 import type { Db, SqlValue } from '../storage/db.ts';
 import { insertRows, insertSql } from '../storage/sql.ts';

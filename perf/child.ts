@@ -1,6 +1,8 @@
 // Starts a benchmark helper (runtime, sink, baseline) as a separate Node process and talks to it over IPC.
+
 import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { childEnv, toolSettings } from '../config/env.ts';
 
 export interface Child<Ready> {
   proc: ChildProcess;
@@ -17,6 +19,7 @@ export async function startChild<Ready>(
   env: Record<string, string>,
   timeoutMs = 60_000,
 ): Promise<Child<Ready>> {
+  const cpuProf = toolSettings().BENCH_CPU_PROF;
   const proc = fork(script, [], {
     // BENCH_CPU_PROF=DIR writes a V8 CPU profile of the child there (open in Chrome DevTools).
     // The same V8 heap settings as `npm start` (package.json): the runtime measured is the one users run.
@@ -25,9 +28,9 @@ export async function startChild<Ready>(
       '--max-semi-space-size=8',
       '--import',
       'tsx',
-      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+      ...(cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : []),
     ],
-    env: { ...process.env, ...env },
+    env: childEnv(env),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const ready = await new Promise<Ready>((resolve, reject) => {

@@ -1,9 +1,11 @@
 // One ingest gateway, served either by Hono on @hono/node-server or by functions-framework
 // (Express), in its own process, with a sink that accepts at once: only the HTTP stack differs.
 // Env: BENCH_SERVER=hono|functions-framework, BENCH_DATA_DIR.
+
 import type { AddressInfo } from 'node:net';
 import * as ff from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
+import { toolSettings } from '../config/env.ts';
 import type { EventSink } from '../eventing/sink.ts';
 import { createIngestApp } from '../functions/ingest/app.ts';
 import { createMetrics } from '../observability/metrics.ts';
@@ -11,7 +13,8 @@ import { listen } from '../runtime/http-server.ts';
 import { openDb } from '../storage/open.ts';
 import { addPatient, enrollDevice } from '../storage/patients-store.ts';
 
-const db = await openDb({ dataDir: process.env.BENCH_DATA_DIR! });
+const settings = toolSettings();
+const db = await openDb({ dataDir: settings.BENCH_DATA_DIR! });
 await addPatient(db, { id: 'fw-1', name: 'Framework bench' });
 const device = await enrollDevice(db, { patientId: 'fw-1', kind: 'bench' });
 const sink: EventSink = { accept: async (events) => ({ accepted: events.length, duplicates: 0 }) };
@@ -19,7 +22,7 @@ const app = createIngestApp({ db, sink, metrics: createMetrics('ingest') });
 
 let url: string;
 let close: () => Promise<void>;
-if (process.env.BENCH_SERVER === 'hono') {
+if (settings.BENCH_SERVER === 'hono') {
   const l = await listen(app, 0, '127.0.0.1');
   url = l.url;
   close = l.close;

@@ -3,6 +3,7 @@
 // BENCH_DEVICES); answers IPC requests: {cmd:'idle'|'counts'|'stop'}, and {cmd:'watch', table, everyMs} /
 // {cmd:'watch-stop'} for the latency bench (perf/bench-latency.ts).
 
+import { toolSettings } from '../config/env.ts';
 import { startRuntime } from '../runtime/embedded.ts';
 import type { Db } from '../storage/db.ts';
 import { openDb } from '../storage/open.ts';
@@ -39,19 +40,27 @@ export interface ChildWatched {
   polls: number;
 }
 
+const settings = toolSettings();
+
+/** BENCH_MEM=1 (run with --expose-gc): memory after a full collection, i.e. what is really retained. */
+function memoryAfterGc(): NodeJS.MemoryUsage {
+  globalThis.gc?.();
+  return process.memoryUsage();
+}
+
 const rt = await startRuntime({
-  dataDir: process.env.BENCH_DATA_DIR!,
-  databaseUrl: process.env.BENCH_DATABASE_URL || undefined,
+  dataDir: settings.BENCH_DATA_DIR!,
+  databaseUrl: settings.BENCH_DATABASE_URL,
   ingestPort: 0,
   dashboard: false,
   technicalCheckSeconds: 0,
-  ...(process.env.BENCH_DETECTION_THREADS
-    ? { detectionThreads: Number(process.env.BENCH_DETECTION_THREADS) }
+  ...(settings.BENCH_DETECTION_THREADS !== undefined
+    ? { detectionThreads: settings.BENCH_DETECTION_THREADS }
     : {}),
   log: (line) => process.stderr.write(`${line}\n`),
 });
 const devices: ChildReady['devices'] = [];
-for (let i = 1; i <= Number(process.env.BENCH_DEVICES ?? 1); i++) {
+for (let i = 1; i <= (settings.BENCH_DEVICES ?? 1); i++) {
   const patientId = `bench-${i}`;
   await addPatient(rt.db, { id: patientId, name: `Bench patient ${i}` });
   devices.push(await enrollDevice(rt.db, { patientId, kind: 'bench' }));
@@ -66,7 +75,7 @@ async function counts(): Promise<ChildCounts> {
     events: await n('SELECT COUNT(*) AS n FROM events'),
     alerts: await n("SELECT COUNT(*) AS n FROM events WHERE type = 'org.vigil.alert.raised'"),
     rssBytes: process.memoryUsage().rss,
-    ...(process.env.BENCH_MEM ? { mem: (globalThis.gc?.(), process.memoryUsage()) } : {}),
+    ...(settings.BENCH_MEM ? { mem: memoryAfterGc() } : {}),
   };
 }
 
@@ -84,8 +93,8 @@ function startWatch(table: WatchTable, everyMs: number): () => Promise<ChildWatc
   let polls = 0;
   let stopping = false;
   const reader: Promise<Db> = openDb({
-    dataDir: process.env.BENCH_DATA_DIR!,
-    databaseUrl: process.env.BENCH_DATABASE_URL || undefined,
+    dataDir: settings.BENCH_DATA_DIR!,
+    databaseUrl: settings.BENCH_DATABASE_URL,
     migrate: false,
     poolSize: 1,
   });

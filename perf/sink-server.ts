@@ -2,9 +2,11 @@
 // SINK_PARSE=eeg-json also does the least any JSON ingest must: JSON.parse the body and copy the EEG
 // samples into a Float32Array (perf/bench-ceiling.ts measures that floor).
 // Run as its own process (forked, it sends {type:'ready', url} over IPC; alone, it prints {"url": ...}).
-import http from 'node:http';
 
-const PARSE = process.env.SINK_PARSE === 'eeg-json';
+import http from 'node:http';
+import { getConfig, toolSettings } from '../config/env.ts';
+
+const PARSE = toolSettings().SINK_PARSE === 'eeg-json';
 
 function toFloat32(body: Buffer): void {
   const { samples } = JSON.parse(body.toString('utf8')) as { samples: number[][] };
@@ -31,7 +33,7 @@ const server = http.createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 60_000;
-server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
+server.listen(getConfig().PORT ?? 0, '127.0.0.1', () => {
   const addr = server.address() as { port: number };
   const url = `http://127.0.0.1:${addr.port}`;
   if (process.send) process.send({ type: 'ready', url });

@@ -1,9 +1,11 @@
 // The real Bonn sets in ../shared (see ../shared/data/README.md, section 1).
+
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sharedDir } from '../config/env.ts';
 import { readBonnDir } from './bonn.ts';
 
-const SHARED = process.env.VIGIL_SHARED_DIR ?? path.resolve(import.meta.dirname, '../../shared');
+const SHARED = sharedDir();
 
 describe('Bonn sets A-E', () => {
   it('reads all 400 files (CRLF, .txt and .TXT) with 4097 samples in the documented ranges', async () => {

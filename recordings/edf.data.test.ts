@@ -1,9 +1,11 @@
 // The real CHB-MIT excerpts in ../shared (see ../shared/data/README.md, section 2).
+
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sharedDir } from '../config/env.ts';
 import { readEdfFile } from './edf.ts';
 
-const SHARED = process.env.VIGIL_SHARED_DIR ?? path.resolve(import.meta.dirname, '../../shared');
+const SHARED = sharedDir();
 const dir = path.join(SHARED, 'data/eeg/chbmit-chb01');
 const LABELS =
   'FP1-F7,F7-T7,T7-P7,P7-O1,FP1-F3,F3-C3,C3-P3,P3-O1,FP2-F4,F4-C4,C4-P4,P4-O2,FP2-F8,F8-T8,T8-P8,P8-O2,FZ-CZ,CZ-PZ,P7-T7,T7-FT9,FT9-FT10,FT10-T8,T8-P8';

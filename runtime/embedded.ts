@@ -1,20 +1,19 @@
 // The embedded runtime (`vigil up`): one process runs the broker (same Trigger YAML as the
 // cluster), every function, the ingest gateway and the dashboard, on SQLite or MySQL.
+
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectPath } from '../config/project-root.ts';
 import { EVENT_TYPES } from '../eventing/contract.ts';
 import { EmbeddedBroker, type SubscriberOptions } from '../eventing/embedded/broker.ts';
 import { loadRoutes } from '../eventing/embedded/routes.ts';
+import type { VigilFunction } from '../eventing/subscriber.ts';
 import { createIngestApp } from '../functions/ingest/app.ts';
-import type { VigilFunction } from '../functions/types.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import type { Db } from '../storage/db.ts';
 import { openDb } from '../storage/open.ts';
 import { type Listening, listen } from './http-server.ts';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const ROUTE_FILES = [join(ROOT, 'eventing/broker.yaml'), join(ROOT, 'eventing/triggers.yaml')];
+export const ROUTE_FILES = [projectPath('eventing/broker.yaml'), projectPath('eventing/triggers.yaml')];
 
 export interface RuntimeOptions {
   dataDir: string;

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../eventing/contract.ts';
+import type { VigilEvent } from '../eventing/event.ts';
+import type { VigilFunction } from '../eventing/subscriber.ts';
 import { recorder } from '../functions/recorder/index.ts';
-import type { VigilEvent, VigilFunction } from '../functions/types.ts';
 import { startTestRuntime, type TestRuntime } from './testing.ts';
 
 const quiet = (name: string): VigilFunction => ({ name, handle: async () => [] });

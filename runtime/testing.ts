@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { VigilFunction } from '../functions/types.ts';
+import type { VigilFunction } from '../eventing/subscriber.ts';
 import { addPatient, type EnrolledDevice, enrollDevice } from '../storage/patients-store.ts';
 import { createMysqlTestDatabase, dropMysqlTestDatabase } from '../storage/testing.ts';
 import { type Runtime, type RuntimeOptions, startRuntime } from './embedded.ts';

@@ -3,23 +3,11 @@
 // idempotent on the event's source + id), and as clinician actions from the dashboard
 // (acknowledgeAlert / clearAlert, which throw AlertTransitionError on an illegal transition).
 // At most one alert per (patient, kind) is open: the UNIQUE `open_slot` column enforces it in the database.
-import type { z } from 'zod';
-import {
-  type ALERT_KINDS,
-  type AlertRaised,
-  alertAcknowledgedData,
-  alertClearedData,
-  alertRaisedData,
-  EVENT_TYPES,
-  type SEVERITIES,
-} from '../eventing/contract.ts';
-import type { VigilEvent } from '../functions/types.ts';
+import { type AlertCategory, type AlertKind, type Severity, TECHNICAL_KINDS } from './alert-vocabulary.ts';
 import type { Db, SqlValue } from './db.ts';
 
 export type AlertStatus = 'raised' | 'acknowledged' | 'cleared';
-export type AlertKind = (typeof ALERT_KINDS)[number];
-export type Severity = (typeof SEVERITIES)[number];
-export type AlertCategory = 'patient' | 'technical';
+export type { AlertCategory, AlertKind, Severity };
 
 export interface Alert {
   alertId: string;
@@ -82,13 +70,6 @@ export class InvalidCursorError extends Error {
     this.name = 'InvalidCursorError';
   }
 }
-
-const TECHNICAL_KINDS: ReadonlySet<string> = new Set([
-  'device-silent',
-  'eeg-flatline',
-  'eeg-clipping',
-  'hr-implausible',
-]);
 
 const ALERT_COLUMNS = `alert_id, patient_id, kind, category, severity, status, evidence, raised_by, raised_at,
   acknowledged_by, acknowledged_at, ack_note, cleared_by, cleared_at, clear_reason, merged_count, updated_at`;
@@ -258,7 +239,36 @@ export async function clearAlert(
 // ---------------------------------------------------------------------------------------------
 // Events.
 
-async function applyRaise(db: Db, d: AlertRaised, actor: string, eventKey: string): Promise<void> {
+/** What an alert.raised event says, as the store needs it. */
+export interface RaiseInput {
+  alertId: string;
+  patientId: string;
+  kind: AlertKind;
+  category: AlertCategory;
+  severity: Severity;
+  evidence: Record<string, unknown>;
+  raisedAt: string;
+}
+
+/** What an alert.cleared event says. */
+export interface ClearInput {
+  alertId: string;
+  patientId: string;
+  kind: AlertKind;
+  by: string;
+  at: string;
+  reason: string;
+}
+
+/** What an alert.acknowledged event says. */
+export interface AcknowledgeInput {
+  alertId: string;
+  by: string;
+  at: string;
+  note: string;
+}
+
+async function applyRaise(db: Db, d: RaiseInput, actor: string, eventKey: string): Promise<void> {
   const at = Date.parse(d.raisedAt);
   const slot = openSlot(d.patientId, d.kind);
   const evidence = JSON.stringify(d.evidence);
@@ -328,12 +338,7 @@ async function applyRaise(db: Db, d: AlertRaised, actor: string, eventKey: strin
   throw new Error(`alert ${d.alertId}: open slot ${slot} kept changing`);
 }
 
-async function applyClear(
-  db: Db,
-  d: z.infer<typeof alertClearedData>,
-  actor: string,
-  eventKey: string,
-): Promise<void> {
+async function applyClear(db: Db, d: ClearInput, actor: string, eventKey: string): Promise<void> {
   const at = Date.parse(d.at);
   const row = await selectAlert(db, d.alertId, true);
   if (!row) {
@@ -389,53 +394,46 @@ async function transitionOrIgnore(db: Db, t: TransitionInput): Promise<void> {
   }
 }
 
-const ALERT_EVENT_SCHEMAS = {
-  [EVENT_TYPES.alertRaised]: alertRaisedData,
-  [EVENT_TYPES.alertAcknowledged]: alertAcknowledgedData,
-  [EVENT_TYPES.alertCleared]: alertClearedData,
-} as const;
-
-/** True for the event types applyAlertEvent acts on. */
-export function isAlertEvent(event: Pick<VigilEvent, 'type'>): boolean {
-  return Object.hasOwn(ALERT_EVENT_SCHEMAS, event.type);
-}
+/** One alert event as the store applies it; `rejected` is an event whose data broke the contract. */
+export type AlertChange =
+  | { kind: 'raise'; data: RaiseInput }
+  | { kind: 'acknowledge'; data: AcknowledgeInput }
+  | { kind: 'clear'; data: ClearInput }
+  | { kind: 'rejected'; alertId: string; note: string };
 
 /**
- * Applies one alert.raised / alert.acknowledged / alert.cleared event. Idempotent on (source, id):
- * the same event twice changes nothing the second time. Other event types are ignored.
- * Runs in the caller's transaction when given one (Db.tx joins the outer transaction).
+ * Applies one alert event's change. Idempotent on its `eventKey` (the event's source + id): the same
+ * event twice changes nothing the second time. Runs in the caller's transaction when given one
+ * (Db.tx joins the outer transaction).
  */
-export async function applyAlertEvent(db: Db, event: VigilEvent): Promise<void> {
-  if (!isAlertEvent(event)) return;
-  const schema = ALERT_EVENT_SCHEMAS[event.type as keyof typeof ALERT_EVENT_SCHEMAS];
-  const parsed = schema.safeParse(event.data);
-  const rawId = (event.data as { alertId?: unknown } | undefined)?.alertId;
-  const alertId = parsed.success ? parsed.data.alertId : typeof rawId === 'string' ? rawId.slice(0, 128) : '';
-  const eventKey = `${event.source} ${event.id}`;
+export async function applyAlertChange(
+  db: Db,
+  change: AlertChange,
+  event: { eventKey: string; actor: string },
+): Promise<void> {
+  const { eventKey, actor } = event;
+  const alertId = change.kind === 'rejected' ? change.alertId : change.data.alertId;
   await db.tx(async (tx) => {
     const fresh = await tx.run(
       `${insertIgnore(tx)} INTO alert_events (event_key, alert_id, applied_at) VALUES (?, ?, ?)`,
       [eventKey, alertId, Date.now()],
     );
     if (fresh.changes === 0) return;
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
+    if (change.kind === 'rejected') {
       await audit(tx, {
         alertId,
         action: 'rejected',
-        actor: event.source,
+        actor,
         at: Date.now(),
         from: null,
         to: null,
-        note: `invalid ${event.type} data at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? ''}`,
+        note: change.note,
         eventKey,
       });
-      return;
-    }
-    if (event.type === EVENT_TYPES.alertRaised) {
-      await applyRaise(tx, parsed.data as AlertRaised, event.source, eventKey);
-    } else if (event.type === EVENT_TYPES.alertAcknowledged) {
-      const d = parsed.data as z.infer<typeof alertAcknowledgedData>;
+    } else if (change.kind === 'raise') {
+      await applyRaise(tx, change.data, actor, eventKey);
+    } else if (change.kind === 'acknowledge') {
+      const d = change.data;
       await transitionOrIgnore(tx, {
         alertId: d.alertId,
         to: 'acknowledged',
@@ -445,7 +443,7 @@ export async function applyAlertEvent(db: Db, event: VigilEvent): Promise<void> 
         eventKey,
       });
     } else {
-      await applyClear(tx, parsed.data as z.infer<typeof alertClearedData>, event.source, eventKey);
+      await applyClear(tx, change.data, actor, eventKey);
     }
   });
 }

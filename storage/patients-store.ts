@@ -1,7 +1,7 @@
 // Patients and their devices. Device tokens are shown once and stored only as SHA-256 hashes.
 import { createHash, randomBytes } from 'node:crypto';
-import { patientIdSchema } from '../eventing/contract.ts';
 import type { Db } from './db.ts';
+import { ID_RULE, isValidId } from './identifiers.ts';
 
 export interface Patient {
   id: string;
@@ -44,7 +44,8 @@ export async function addPatient(
   p: { id: string; name: string },
   now = Date.now(),
 ): Promise<Patient> {
-  const id = patientIdSchema.parse(p.id);
+  const id = p.id;
+  if (!isValidId(id)) throw new RangeError(`patient id must be 1-64 characters: ${ID_RULE}`);
   const name = p.name.trim();
   if (!name || name.length > 200) throw new RangeError('name must be 1-200 characters');
   const existing = await getPatient(db, id);

@@ -1,14 +1,16 @@
 // Real backends for tests: a fresh SQLite file, and a fresh throw-away MariaDB database per open().
+
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
+import { toolSettings } from '../config/env.ts';
 import type { Db } from './db.ts';
 import { openDb } from './open.ts';
 
 export const TEST_MYSQL_URL =
-  process.env.VIGIL_TEST_MYSQL_URL ?? 'mysql://vigil_test:vigil_test@127.0.0.1:3306/test';
+  toolSettings().VIGIL_TEST_MYSQL_URL ?? 'mysql://vigil_test:vigil_test@127.0.0.1:3306/test';
 
 export interface TestBackend {
   name: 'sqlite' | 'mysql';

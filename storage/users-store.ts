@@ -1,7 +1,9 @@
 // Dashboard accounts: users with scrypt password hashes, server-side sessions, hashed API tokens and
 // login attempts. Every credential is stored only as a keyed hash (HMAC with the deployment secret),
 // so a leaked table is not a list of working sessions or tokens.
+
 import { createHmac, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { getConfig } from '../config/env.ts';
 import type { Db } from './db.ts';
 
 export const ROLES = ['clinician', 'admin'] as const;
@@ -68,12 +70,12 @@ export function randomToken(bytes = 32): string {
  * replicas), else one generated on first use and kept in `app_secrets` (embedded runtime: per data dir).
  * Changing it invalidates every password, session and API token.
  */
-export async function resolveSecret(db: Db, env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  const fromEnv = env.VIGIL_SESSION_SECRET;
-  if (fromEnv !== undefined && fromEnv !== '') {
-    if (fromEnv.length < 16) throw new Error('VIGIL_SESSION_SECRET must be at least 16 characters');
-    return fromEnv;
-  }
+export async function resolveSecret(
+  db: Db,
+  configured: string | undefined = getConfig().VIGIL_SESSION_SECRET,
+): Promise<string> {
+  // config/env.ts has checked its length.
+  if (configured !== undefined) return configured;
   const verb = db.dialect === 'sqlite' ? 'INSERT OR IGNORE' : 'INSERT IGNORE';
   // Two replicas starting together both try; the unique key keeps the first, both read it back.
   await db.run(`${verb} INTO app_secrets (name, value, created_at) VALUES ('session', ?, ?)`, [

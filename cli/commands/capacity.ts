@@ -1,7 +1,7 @@
 // `vigil capacity`: Erlang B sizing of Knative max-scale, by hand or from measured metrics.
+
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { FUNCTION_TARGETS, type FunctionTarget } from '../../functions/targets.ts';
 import {
   DURATION_METRIC,
   durationTotals,
@@ -9,7 +9,7 @@ import {
   measure,
   parseBenchResult,
   parseExposition,
-} from '../../perf/capacity/metrics.ts';
+} from '../../capacity/metrics.ts';
 import {
   DEFAULT_PLAN_PATH,
   loadPlan,
@@ -17,7 +17,9 @@ import {
   savePlan,
   size,
   writeOverlayPatches,
-} from '../../perf/capacity/plan.ts';
+} from '../../capacity/plan.ts';
+import { FUNCTION_TARGETS, type FunctionTarget } from '../../functions/targets.ts';
+import { UsageError } from '../usage-error.ts';
 
 const USAGE = `Usage:
   vigil capacity --rate LAMBDA --service-time TS --blocking PB [--concurrency C] [--json]
@@ -31,8 +33,6 @@ const USAGE = `Usage:
       A FILE holding JSON is a bench result {"functions":{"<target>":{"arrivalRate","serviceTime"}}}
       (then --window is not needed). --write updates the overlay's entries in the plan
       (default ${DEFAULT_PLAN_PATH}) and rewrites knative/overlays/<overlay>/capacity-<fn>.yaml.`;
-
-class UsageError extends Error {}
 
 function num(flag: string, value: string | undefined, check: (x: number) => boolean, what: string): number {
   if (value === undefined) throw new UsageError(`--${flag} is required`);

@@ -1,7 +1,7 @@
 import { enrollDevice, listDevices, NotFoundError, revokeDevice } from '../../storage/patients-store.ts';
 import { parseFlags, required } from '../args.ts';
-import { UsageError } from '../main.ts';
 import { withStorage } from '../open-storage.ts';
+import { UsageError } from '../usage-error.ts';
 
 const USAGE = `usage:
   vigil devices enroll --patient ID [--kind KIND] [--json]   prints the device token once

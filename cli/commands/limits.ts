@@ -1,4 +1,5 @@
 // `vigil patients limits`: show or change a patient's heart-rate alarm limits (audited as cli:<os user>).
+
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { patientIdSchema } from '../../eventing/contract.ts';
@@ -11,18 +12,17 @@ import {
   setLimits,
 } from '../../storage/limits-store.ts';
 import { getPatient } from '../../storage/patients-store.ts';
+import { UsageError } from '../usage-error.ts';
 
 export const USAGE = `usage: vigil patients limits --patient ID [--low BPM] [--high BPM] [--json]
   Without --low/--high: print the limits (defaults 40/130 bpm when none were set).
   With either: set them (the other keeps its current value); ${LIMIT_RANGE.min} <= low < high <= ${LIMIT_RANGE.max}.`;
 
-class FlagError extends Error {}
-
 function bpmFlag(name: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
   const n = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(n))
-    throw new FlagError(`--${name}: "${raw}" is not a number of bpm`);
+    throw new UsageError(`--${name}: "${raw}" is not a number of bpm`);
   return n;
 }
 
@@ -71,9 +71,9 @@ export async function run(
       console.log(USAGE);
       return 0;
     }
-    if (!values.patient) throw new FlagError('--patient is required');
+    if (!values.patient) throw new UsageError('--patient is required');
     if (!patientIdSchema.safeParse(values.patient).success)
-      throw new FlagError('--patient: letters, digits, ".", "_" or "-" (1-64)');
+      throw new UsageError('--patient: letters, digits, ".", "_" or "-" (1-64)');
     low = bpmFlag('low', values.low);
     high = bpmFlag('high', values.high);
   } catch (err) {

@@ -1,25 +1,22 @@
 // `vigil model train | evaluate`: train the seizure model from the Bonn recordings, and evaluate the
 // served detector (same preprocessing, same ONNX session, same episode rule) on Bonn dirs or EDF files.
+
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { seizureModelDir, sharedDir } from '../../config/env.ts';
+import { projectPath } from '../../config/project-root.ts';
 import { DEFAULT_EPISODE_RULE } from '../../functions/seizure-detector/episode.ts';
-import { type BonnEvaluation, evaluateBonn, evaluateEdf } from '../../functions/seizure-detector/evaluate.ts';
-import { formatConfusion } from '../../functions/seizure-detector/metrics.ts';
-import {
-  DEFAULT_MODEL_DIR,
-  loadSeizureModel,
-  MODEL_KINDS,
-  type ModelKind,
-} from '../../functions/seizure-detector/model.ts';
-import { DEFAULT_KIND, trainSeizureModel } from '../../functions/seizure-detector/training/train.ts';
+import { loadSeizureModel, MODEL_KINDS, type ModelKind } from '../../functions/seizure-detector/model.ts';
 import { BonnFormatError } from '../../recordings/bonn.ts';
 import { EdfFormatError } from '../../recordings/edf.ts';
+import { type BonnEvaluation, evaluateBonn, evaluateEdf } from '../../training/evaluate.ts';
+import { formatConfusion } from '../../training/metrics.ts';
+import { DEFAULT_KIND, trainSeizureModel } from '../../training/train.ts';
+import { UsageError } from '../usage-error.ts';
 
-const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
-const SHARED_DIR = process.env.VIGIL_SHARED_DIR ?? path.resolve(REPO_ROOT, '../shared');
-const DEFAULT_BONN = path.join(SHARED_DIR, 'data/eeg/bonn');
-const DEFAULT_OUT = path.join(REPO_ROOT, 'models/seizure');
+const DEFAULT_BONN = path.join(sharedDir(), 'data/eeg/bonn');
+const DEFAULT_OUT = projectPath('models/seizure');
 
 const USAGE = `Usage:
   vigil model train [--bonn DIR] [--seed N] [--kind mlp|gbdt|cnn] [--out DIR]
@@ -35,8 +32,6 @@ const USAGE = `Usage:
       recordings the model's training put in that split.
   vigil model evaluate --edf FILE [--model DIR] [--json]
       Per-second seizure probabilities of an EDF/EDF+ file and whether/when the episode rule fires.`;
-
-class UsageError extends Error {}
 
 function fail(message: string): number {
   process.stderr.write(`vigil model: ${message}\n`);
@@ -121,7 +116,7 @@ async function evaluate(args: string[]): Promise<number> {
   if (split !== undefined && !['train', 'validation', 'test'].includes(split))
     throw new UsageError(`--split must be train, validation or test, got "${split}"`);
   if (split !== undefined && edf !== undefined) throw new UsageError('--split applies to --bonn only');
-  const modelDir = path.resolve((values.model as string | undefined) ?? DEFAULT_MODEL_DIR);
+  const modelDir = path.resolve((values.model as string | undefined) ?? seizureModelDir());
   const model = await loadSeizureModel(modelDir);
 
   if (edf !== undefined) {

@@ -1,7 +1,7 @@
 import { addPatient, ConflictError, listPatients } from '../../storage/patients-store.ts';
 import { parseFlags, required } from '../args.ts';
-import { UsageError } from '../main.ts';
 import { withStorage } from '../open-storage.ts';
+import { UsageError } from '../usage-error.ts';
 
 const USAGE = `usage:
   vigil patients add --id ID --name NAME [--json]

@@ -1,9 +1,11 @@
 // `vigil simulate`: replays real EEG and heart-rate recordings as patients' devices against the
 // ingest endpoint (the local runtime by default, or a cluster with --url and --token).
+
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config/env.ts';
+import { projectPath } from '../../config/project-root.ts';
 import {
   type Credential,
   enrolSimulatedPatients,
@@ -21,10 +23,10 @@ import {
 } from '../../simulator/recordings.ts';
 import { runSimulation, type SimulationResult } from '../../simulator/simulate.ts';
 import { type HeartRateLimits, limitsSchema } from '../../storage/limits-store.ts';
+import { UsageError } from '../usage-error.ts';
 
-const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
-export const DEMO_EEG_DIR = path.join(REPO_ROOT, 'data/demo/eeg');
-export const DEMO_HR_DIR = path.join(REPO_ROOT, 'data/demo/heart-rate');
+export const DEMO_EEG_DIR = projectPath('data/demo/eeg');
+export const DEMO_HR_DIR = projectPath('data/demo/heart-rate');
 /** Played by patient 1 by default: the CHB-MIT excerpt with a seizure from second 1 on. */
 /**
  * Played by patient 1 by default: a Bonn set-E (ictal) segment, which the model detects. The CHB-MIT
@@ -69,8 +71,6 @@ Options:
 Without --url/--token the simulator enrols its patients (sim-001, sim-002, ...) and a new device for
 each directly in local storage (VIGIL_DATA_DIR, DATABASE_URL), as \`vigil up\` uses them.
 Exit code: 0 when every event was acknowledged, 1 on any error, 2 on bad flags or files.`;
-
-class UsageError extends Error {}
 
 /** Lets `--eeg a.edf b.txt` and `--hr a.csv b.csv` take several values: repeats the flag for each. */
 export function expandMultiValueFlags(args: string[], flags: string[]): string[] {
@@ -238,10 +238,10 @@ export async function run(args: string[]): Promise<number> {
           '--url needs device tokens (--token or --tokens-file): the simulator enrols only in local storage',
         );
       // The same configuration `vigil up` reads, so the devices land in the runtime's storage.
-      const cfg = loadConfig(process.env);
+      const cfg = loadConfig();
       if (cfg.VIGIL_INGEST_PORT === 0)
         throw new UsageError('VIGIL_INGEST_PORT is 0 (random); pass --url and --token');
-      const host = cfg.VIGIL_HOST === '0.0.0.0' ? '127.0.0.1' : cfg.VIGIL_HOST;
+      const host = !cfg.VIGIL_HOST || cfg.VIGIL_HOST === '0.0.0.0' ? '127.0.0.1' : cfg.VIGIL_HOST;
       url = `http://${host.includes(':') ? `[${host}]` : host}:${cfg.VIGIL_INGEST_PORT}`;
       const limits = v.limits ? parseLimits(v.limits) : !v.hr && !v['no-hr'] ? DEMO_LIMITS : undefined;
       if (limits && !v.limits)

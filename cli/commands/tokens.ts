@@ -2,8 +2,8 @@
 // API (`Authorization: Bearer <token>`). Printed once; only its keyed hash is stored.
 import { createApiToken, getUserByUsername, resolveSecret } from '../../storage/users-store.ts';
 import { parseFlags, required } from '../args.ts';
-import { UsageError } from '../main.ts';
 import { withStorage } from '../open-storage.ts';
+import { UsageError } from '../usage-error.ts';
 
 const USAGE = `Usage:
   vigil tokens create --user NAME [--label TEXT] [--json]

@@ -51,7 +51,7 @@ VIGIL_INGEST_PORT (8080), VIGIL_DASHBOARD_PORT (3000), VIGIL_HOST (127.0.0.1).`)
   const rt = await startRuntime({
     dataDir: cfg.dataDir,
     databaseUrl: cfg.DATABASE_URL,
-    host: cfg.VIGIL_HOST,
+    host: cfg.VIGIL_HOST ?? '127.0.0.1',
     ingestPort: cfg.VIGIL_INGEST_PORT,
     dashboardPort: cfg.VIGIL_DASHBOARD_PORT,
     technicalCheckSeconds: cfg.VIGIL_TECHNICAL_CHECK_SECONDS,

@@ -9,8 +9,8 @@ import {
   UserInputError,
 } from '../../storage/users-store.ts';
 import { parseFlags, required } from '../args.ts';
-import { UsageError } from '../main.ts';
 import { withStorage } from '../open-storage.ts';
+import { UsageError } from '../usage-error.ts';
 
 const USAGE = `Usage:
   vigil users add --username NAME --password-stdin --role clinician|admin

@@ -1,6 +1,6 @@
 // Alert inbox API: list with filters (keyset pages), one alert with its audit trail, acknowledge, clear.
 import { Hono } from 'hono';
-import { ALERT_KINDS, SEVERITIES } from '../../eventing/contract.ts';
+import { ALERT_KINDS, SEVERITIES } from '../../storage/alert-vocabulary.ts';
 import type { Alert, AuditEntry } from '../../storage/alerts-store.ts';
 import {
   AlertTransitionError,

@@ -117,7 +117,6 @@ export function summarise(row: StoredEventRow): LiveMessage {
         at: data.at,
         reason: data.reason,
       });
-    case EVENT_TYPES.technicalAlarm:
     case EVENT_TYPES.technicalCheck:
       return msg('technical', { data });
     default:

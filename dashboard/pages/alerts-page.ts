@@ -1,6 +1,6 @@
 // Alert inbox (filters, acknowledge with a note, clear) and one alert's detail with its audit trail.
 import { html } from 'hono/html';
-import { ALERT_KINDS, SEVERITIES } from '../../eventing/contract.ts';
+import { ALERT_KINDS, SEVERITIES } from '../../storage/alert-vocabulary.ts';
 import type { Alert, AlertPage, AuditEntry } from '../../storage/alerts-store.ts';
 import { severityBadge, statusBadge, timeEl } from './format.ts';
 

@@ -1,11 +1,12 @@
 // Capacity page: Erlang B blocking probability P_B against offered traffic A for m = 1..N servers
-// (plotted by capacity.js with chart.js), and the committed plan (perf/capacity/plan.json) as a table.
-import { fileURLToPath } from 'node:url';
-import { html } from 'hono/html';
-import { blockingCurve } from '../../perf/capacity/erlang.ts';
-import { type CapacityPlan, loadPlan } from '../../perf/capacity/plan.ts';
+// (plotted by capacity.js with chart.js), and the committed plan (capacity/plan.json) as a table.
 
-export const PLAN_FILE = fileURLToPath(new URL('../../perf/capacity/plan.json', import.meta.url));
+import { html } from 'hono/html';
+import { blockingCurve } from '../../capacity/erlang.ts';
+import { type CapacityPlan, loadPlan } from '../../capacity/plan.ts';
+import { projectPath } from '../../config/project-root.ts';
+
+export const PLAN_FILE = projectPath('capacity/plan.json');
 
 export interface CapacityData {
   mMax: number;
@@ -32,9 +33,7 @@ export async function readPlan(): Promise<{ plan: CapacityPlan } | { error: stri
     const e = err as NodeJS.ErrnoException;
     return {
       error:
-        e.code === 'ENOENT'
-          ? 'No capacity plan has been committed yet (perf/capacity/plan.json).'
-          : e.message,
+        e.code === 'ENOENT' ? 'No capacity plan has been committed yet (capacity/plan.json).' : e.message,
     };
   }
 }
@@ -61,7 +60,7 @@ export function capacityBody(mMax: number, aMax: number, planResult: Awaited<Ret
   ${
     'error' in planResult
       ? html`<p class="empty">${planResult.error}</p>`
-      : html`<p class="small muted">Namespace ${planResult.plan.namespace}. Source: perf/capacity/plan.json.</p>
+      : html`<p class="small muted">Namespace ${planResult.plan.namespace}. Source: capacity/plan.json.</p>
   ${Object.entries(planResult.plan.overlays).map(
     ([overlay, fns]) => html`<h3>Overlay ${overlay}</h3>
   <div class="scroll"><table class="plan"><thead><tr><th scope="col">Function</th><th scope="col">λ <span class="unit">(events/s)</span></th><th scope="col">T<sub>s</sub> <span class="unit">(s)</span></th><th scope="col">A <span class="unit">(Erl)</span></th><th scope="col">Target P<sub>B</sub></th><th scope="col">m <span class="unit">(slots)</span></th><th scope="col">P<sub>B</sub> at m</th><th scope="col">C</th><th scope="col">min / max scale <span class="unit">(pods)</span></th><th scope="col">Basis</th></tr></thead>

@@ -3,7 +3,8 @@
 
 import { type Context, Hono } from 'hono';
 import { html } from 'hono/html';
-import { ALERT_KINDS, patientIdSchema, SEVERITIES } from '../../eventing/contract.ts';
+import { patientIdSchema } from '../../eventing/contract.ts';
+import { ALERT_KINDS, SEVERITIES } from '../../storage/alert-vocabulary.ts';
 import {
   AlertTransitionError,
   alertAudit,

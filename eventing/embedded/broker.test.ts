@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { heldFunctions } from '../../functions/testing.ts';
-import type { VigilEvent, VigilFunction } from '../../functions/types.ts';
 import type { Db } from '../../storage/db.ts';
 import { testBackends } from '../../storage/testing.ts';
+import type { VigilEvent } from '../event.ts';
+import type { VigilFunction } from '../subscriber.ts';
 import { BrokerFullError, EmbeddedBroker } from './broker.ts';
 import { decodeEvent, encodeEvent } from './outbox-codec.ts';
 import { parseRoutes } from './routes.ts';

@@ -4,10 +4,11 @@
 // succeeded and the subscriber's replies were committed as new events. A crash therefore loses
 // nothing that was acknowledged: on start every remaining delivery is loaded again.
 
-import type { FunctionContext, VigilEvent, VigilFunction } from '../../functions/types.ts';
 import type { Db, SqlValue } from '../../storage/db.ts';
 import { insertRows } from '../../storage/sql.ts';
+import type { VigilEvent } from '../event.ts';
 import { type AcceptResult, type EventSink, SinkUnavailableError } from '../sink.ts';
+import type { FunctionContext, VigilFunction } from '../subscriber.ts';
 import { decodeEvent, encodeEvent } from './outbox-codec.ts';
 import { backoffMs, matches, type Route } from './routes.ts';
 

@@ -1,6 +1,6 @@
 // Compact, lossless-enough serialisation of events for the outbox: JSON for the envelope, and EEG
 // samples (the bulk of the bytes) as float32 — the precision storage keeps anyway.
-import type { VigilEvent } from '../../functions/types.ts';
+import type { VigilEvent } from '../event.ts';
 
 const MAGIC_EEG = 0x56474c31; // "VGL1"
 

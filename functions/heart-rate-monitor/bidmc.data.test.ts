@@ -1,19 +1,21 @@
 // Replays real 1 Hz ICU heart rate (BIDMC, ../shared/data/heart-rate/bidmc, data README section 4) through the
 // monitor and checks it raises and clears EXACTLY the alerts the documented rule implies. The expectation
 // comes from a separate, deliberately plain implementation of the rule below, run on the raw CSV.
+
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sharedDir } from '../../config/env.ts';
 import { EVENT_TYPES } from '../../eventing/contract.ts';
-import { applyAlertEvent, listAlerts } from '../../storage/alerts-store.ts';
+import type { VigilEvent } from '../../eventing/event.ts';
+import { listAlerts } from '../../storage/alerts-store.ts';
 import type { Db } from '../../storage/db.ts';
 import { DEFAULT_LIMITS, setLimits } from '../../storage/limits-store.ts';
 import { testBackends } from '../../storage/testing.ts';
-import type { VigilEvent } from '../types.ts';
+import { applyAlertEvent } from '../recorder/alert-events.ts';
 import { heartRateMonitor } from './index.ts';
 
-const repoRoot = resolve(import.meta.dirname, '../..');
-const shared = process.env.VIGIL_SHARED_DIR ?? resolve(repoRoot, '../shared');
+const shared = sharedDir();
 const BIDMC = join(shared, 'data/heart-rate/bidmc');
 const T0 = Date.UTC(2024, 0, 1, 0, 0, 0);
 

@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertClearedData, alertRaisedData, EVENT_TYPES } from '../../eventing/contract.ts';
-import { alertAudit, applyAlertEvent, listAlerts } from '../../storage/alerts-store.ts';
+import type { VigilEvent } from '../../eventing/event.ts';
+import type { FunctionContext } from '../../eventing/subscriber.ts';
+import { alertAudit, listAlerts } from '../../storage/alerts-store.ts';
 import type { Db } from '../../storage/db.ts';
 import { readState } from '../../storage/function-state.ts';
 import { setLimits } from '../../storage/limits-store.ts';
 import { testBackends } from '../../storage/testing.ts';
-import type { FunctionContext, VigilEvent } from '../types.ts';
+import { applyAlertEvent } from '../recorder/alert-events.ts';
 import {
   createHeartRateMonitor,
   HEART_RATE_MONITOR,

@@ -11,9 +11,10 @@ import {
   type HeartRateSample,
   heartRateSampleData,
 } from '../../eventing/contract.ts';
+import type { VigilEvent } from '../../eventing/event.ts';
+import type { FunctionContext, VigilFunction } from '../../eventing/subscriber.ts';
 import { readState, updateState, writeState } from '../../storage/function-state.ts';
 import { getLimits, type HeartRateLimits } from '../../storage/limits-store.ts';
-import type { FunctionContext, VigilEvent, VigilFunction } from '../types.ts';
 import {
   DEFAULT_RULE,
   type Decision,

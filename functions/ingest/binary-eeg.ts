@@ -2,7 +2,7 @@
 // with the chunk's other fields as CloudEvent extension attributes (binary mode). About 5x smaller
 // than JSON and no number parsing on either side.
 import { EVENT_TYPES } from '../../eventing/contract.ts';
-import type { VigilEvent } from '../types.ts';
+import type { VigilEvent } from '../../eventing/event.ts';
 import { ProblemError } from './problem.ts';
 
 /** Extension attribute -> EEG chunk field. */

@@ -2,7 +2,7 @@
 // events. Written here rather than with the SDK's HTTP.toEvent because the hot path needs
 // field-level errors (which header, which index) and no per-event class construction.
 import { LIMITS } from '../../eventing/contract.ts';
-import type { VigilEvent } from '../types.ts';
+import type { VigilEvent } from '../../eventing/event.ts';
 import { decodeBinaryEeg, isBinaryEeg } from './binary-eeg.ts';
 import { ProblemError } from './problem.ts';
 

@@ -1,11 +1,13 @@
 // The real Health Auto Export file in ../shared (an extract of one person's export; no licence, so it
 // is read from ../shared only and never copied into the project).
+
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sharedDir } from '../../config/env.ts';
 import { startTestRuntime, type TestRuntime } from '../../runtime/testing.ts';
 
-const SHARED = process.env.VIGIL_SHARED_DIR ?? path.resolve(import.meta.dirname, '../../../shared');
+const SHARED = sharedDir();
 const FILE = path.join(
   SHARED,
   'data/heart-rate/health-auto-export/HealthAutoExport-2023-06-17-2025-04-26.vitals.json',

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../eventing/contract.ts';
+import type { VigilEvent } from '../../eventing/event.ts';
+import type { VigilFunction } from '../../eventing/subscriber.ts';
 import { startTestRuntime, type TestRuntime } from '../../runtime/testing.ts';
 import { addPatient, enrollDevice } from '../../storage/patients-store.ts';
 import { recorder } from '../recorder/index.ts';
 import { blobToSamples } from '../recorder/rows.ts';
 import { heldFunctions } from '../testing.ts';
-import type { VigilEvent, VigilFunction } from '../types.ts';
 import { encodeBinaryEeg } from './binary-eeg.ts';
 
 const HAE = readFileSync(new URL('./fixtures/health-auto-export.json', import.meta.url), 'utf8');

@@ -7,8 +7,8 @@ import {
   envelopeSchema,
   isContractType,
 } from '../../eventing/contract.ts';
+import type { VigilEvent } from '../../eventing/event.ts';
 import type { Device } from '../../storage/patients-store.ts';
-import type { VigilEvent } from '../types.ts';
 import { ProblemError, pointer } from './problem.ts';
 
 /** Validates every event (all-or-nothing); returns them with parsed data. `at(i)` prefixes pointers. */

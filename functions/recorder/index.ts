@@ -1,11 +1,13 @@
 // The recorder: every event that crosses the broker is written to storage, idempotent on
 // (source, id), a whole batch in one transaction. It returns only after the commit, so the broker
 // (embedded or Knative) acknowledges nothing that is not on disk.
-import { applyAlertEvent, isAlertEvent } from '../../storage/alerts-store.ts';
+
+import type { VigilEvent } from '../../eventing/event.ts';
+import type { FunctionContext, VigilFunction } from '../../eventing/subscriber.ts';
 import type { Db } from '../../storage/db.ts';
 import { touchDevices } from '../../storage/patients-store.ts';
 import { insertRows } from '../../storage/sql.ts';
-import type { FunctionContext, VigilEvent, VigilFunction } from '../types.ts';
+import { applyAlertEvent, isAlertEvent } from './alert-events.ts';
 import { EEG_COLS, EVENT_COLS, HR_COLS, PREDICTION_COLS, toRows } from './rows.ts';
 
 export async function recordEvents(

@@ -2,8 +2,8 @@
 // data clinicians query (EEG as float32 blobs, heart-rate samples, predictions).
 import type { EegChunk, EegPrediction, HeartRateSample } from '../../eventing/contract.ts';
 import { EVENT_TYPES } from '../../eventing/contract.ts';
+import type { VigilEvent } from '../../eventing/event.ts';
 import type { SqlValue } from '../../storage/db.ts';
-import type { VigilEvent } from '../types.ts';
 
 export const EVENT_COLS = ['source', 'id', 'type', 'subject', 'time', 'received_at', 'data'] as const;
 export const EEG_COLS = [

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../training/rng.ts';
 import {
   CONTEXT_WINDOWS,
   decodeHistory,
@@ -9,7 +10,6 @@ import {
   withContext,
 } from './context.ts';
 import { FEATURE_COUNT, FEATURE_NAMES } from './features.ts';
-import { mulberry32 } from './training/rng.ts';
 
 const F = FEATURE_COUNT;
 

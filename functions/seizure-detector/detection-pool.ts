@@ -28,7 +28,10 @@ interface Thread {
   pending: Map<number, Pending>;
 }
 
-const ENTRY = new URL('./detection-thread.js', import.meta.url);
+// From sources the thread must register tsx itself (detection-thread.js); compiled, it runs the worker.
+const ENTRY = import.meta.url.endsWith('.ts')
+  ? new URL('./detection-thread.js', import.meta.url)
+  : new URL('./detection-worker.js', import.meta.url);
 
 export class DetectionPool {
   readonly #threads: Thread[] = [];

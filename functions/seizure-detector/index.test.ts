@@ -7,14 +7,16 @@ import {
   EVENT_TYPES,
   eegPredictionData,
 } from '../../eventing/contract.ts';
+import type { VigilEvent } from '../../eventing/event.ts';
+import type { FunctionContext } from '../../eventing/subscriber.ts';
 import { BONN_SAMPLE_RATE_HZ, parseBonnText } from '../../recordings/bonn.ts';
-import { applyAlertEvent, getAlert, listAlerts } from '../../storage/alerts-store.ts';
+import { getAlert, listAlerts } from '../../storage/alerts-store.ts';
 import type { Db } from '../../storage/db.ts';
 import { readState, writeState } from '../../storage/function-state.ts';
 import { testBackends } from '../../storage/testing.ts';
-import type { FunctionContext, VigilEvent } from '../types.ts';
+import { evaluateSignals } from '../../training/evaluate.ts';
+import { applyAlertEvent } from '../recorder/alert-events.ts';
 import { detectChunk } from './detect.ts';
-import { evaluateSignals } from './evaluate.ts';
 import {
   createSeizureDetector,
   type DetectorState,

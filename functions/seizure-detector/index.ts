@@ -12,8 +12,9 @@ import {
   EVENT_TYPES,
   eegChunkData,
 } from '../../eventing/contract.ts';
+import type { VigilEvent } from '../../eventing/event.ts';
+import type { FunctionContext, VigilFunction } from '../../eventing/subscriber.ts';
 import { readState, writeState } from '../../storage/function-state.ts';
-import type { FunctionContext, VigilEvent, VigilFunction } from '../types.ts';
 import { decodeHistory, encodeHistory, type WindowHistory } from './context.ts';
 import { type ChunkDetection, detectChunk } from './detect.ts';
 import type { Detect } from './detection-pool.ts';

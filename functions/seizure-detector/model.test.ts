@@ -3,16 +3,17 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { seizureModelDir } from '../../config/env.ts';
+import { cnnEnsemblePredict, trainCnn } from '../../training/cnn.ts';
+import { gbdtPredict, trainGbdt } from '../../training/gbdt.ts';
+import { exportCnnOnnx, exportGbdtOnnx } from '../../training/onnx-export.ts';
+import { mulberry32 } from '../../training/rng.ts';
 import { INPUT_COUNT, INPUT_NAMES, withContext } from './context.ts';
 import { detectChunk } from './detect.ts';
 import { MODEL_RATE_HZ } from './features.ts';
-import { DEFAULT_MODEL_DIR, loadSeizureModel, modelInfoSchema } from './model.ts';
+import { loadSeizureModel, modelInfoSchema } from './model.ts';
 import { modelInputCount, modelInputNames, withRawWindows } from './model-inputs.ts';
 import { chunkFeatures, WINDOW_SAMPLES } from './preprocess.ts';
-import { cnnEnsemblePredict, trainCnn } from './training/cnn.ts';
-import { gbdtPredict, trainGbdt } from './training/gbdt.ts';
-import { exportCnnOnnx, exportGbdtOnnx } from './training/onnx-export.ts';
-import { mulberry32 } from './training/rng.ts';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -68,7 +69,7 @@ describe('loadSeizureModel', () => {
   });
 
   it('reads a model.json without a kind as an MLP, and refuses an unknown kind', () => {
-    const committed = JSON.parse(readFileSync(path.join(DEFAULT_MODEL_DIR, 'model.json'), 'utf8'));
+    const committed = JSON.parse(readFileSync(path.join(seizureModelDir(), 'model.json'), 'utf8'));
     const info = modelInfoSchema.parse({ ...committed, kind: undefined });
     expect(info.kind).toBe('mlp');
     expect(() => modelInfoSchema.parse({ ...committed, kind: 'forest' })).toThrow();

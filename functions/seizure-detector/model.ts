@@ -3,14 +3,12 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { z } from 'zod';
+import { seizureModelDir } from '../../config/env.ts';
 import { MODEL_RATE_HZ } from './features.ts';
 import { modelInputCount, modelInputNames } from './model-inputs.ts';
 
-export const DEFAULT_MODEL_DIR =
-  process.env.VIGIL_SEIZURE_MODEL_DIR ?? fileURLToPath(new URL('../../models/seizure/', import.meta.url));
 export const INPUT_NAME = 'features';
 export const OUTPUT_NAME = 'probability';
 
@@ -83,8 +81,8 @@ async function load(dir: string): Promise<SeizureModel> {
 /** Loads once per directory and shares the promise; a failed load is retried on the next call. */
 function cachedPerDir<T>(loader: (dir: string) => Promise<T>): (dir?: string) => Promise<T> {
   const cache = new Map<string, Promise<T>>();
-  return (dir = DEFAULT_MODEL_DIR) => {
-    const key = path.resolve(dir);
+  return (dir) => {
+    const key = path.resolve(dir ?? seizureModelDir());
     let p = cache.get(key);
     if (!p) {
       p = loader(key);

@@ -3,11 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { eegChunkData } from '../../eventing/contract.ts';
 import { BONN_SAMPLE_RATE_HZ, parseBonnText } from '../../recordings/bonn.ts';
+import { recordingWindows } from '../../training/dataset.ts';
 import { decodeHistory, encodeHistory, type WindowHistory, withContext } from './context.ts';
 import { FEATURE_COUNT, FEATURE_NAMES, windowFeatures } from './features.ts';
 import { chunkFeatures, MODEL_RATE_HZ, recordingChunks, windowCount } from './preprocess.ts';
 import { resample } from './resample.ts';
-import { recordingWindows } from './training/dataset.ts';
 
 const fixture = fileURLToPath(new URL('../../data/demo/eeg/bonn/setE/S046.txt', import.meta.url));
 

@@ -1,17 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../config/env.ts';
 import { alertClearedData, alertRaisedData, EVENT_TYPES } from '../../eventing/contract.ts';
-import { applyAlertEvent, listAlerts } from '../../storage/alerts-store.ts';
+import type { VigilEvent } from '../../eventing/event.ts';
+import type { FunctionContext } from '../../eventing/subscriber.ts';
+import { listAlerts } from '../../storage/alerts-store.ts';
 import type { Db } from '../../storage/db.ts';
 import { readState } from '../../storage/function-state.ts';
 import { addPatient, enrollDevice, revokeDevice, touchDevices } from '../../storage/patients-store.ts';
 import { testBackends } from '../../storage/testing.ts';
-import type { FunctionContext, VigilEvent } from '../types.ts';
-import {
-  createTechnicalAlarms,
-  deviceSilentSecondsFromEnv,
-  PING_SOURCE_TYPE,
-  technicalAlarms,
-} from './index.ts';
+import { applyAlertEvent } from '../recorder/alert-events.ts';
+import { createTechnicalAlarms, PING_SOURCE_TYPE, technicalAlarms } from './index.ts';
 import { assessChunk, clipRunThreshold } from './signal-quality.ts';
 
 const T0 = Date.UTC(2024, 4, 1, 8, 0, 0);
@@ -186,11 +184,9 @@ describe('technical-alarms function', () => {
   });
 
   it('reads the silence threshold from VIGIL_DEVICE_SILENT_SECONDS', async () => {
-    expect(deviceSilentSecondsFromEnv({})).toBe(60);
-    expect(deviceSilentSecondsFromEnv({ VIGIL_DEVICE_SILENT_SECONDS: '5' })).toBe(5);
-    expect(() => deviceSilentSecondsFromEnv({ VIGIL_DEVICE_SILENT_SECONDS: 'soon' })).toThrow(
-      /VIGIL_DEVICE_SILENT_SECONDS/,
-    );
+    expect(loadConfig({}).VIGIL_DEVICE_SILENT_SECONDS).toBe(60);
+    expect(loadConfig({ VIGIL_DEVICE_SILENT_SECONDS: '5' }).VIGIL_DEVICE_SILENT_SECONDS).toBe(5);
+    expect(() => loadConfig({ VIGIL_DEVICE_SILENT_SECONDS: 'soon' })).toThrow(/VIGIL_DEVICE_SILENT_SECONDS/);
     const fast = createTechnicalAlarms({ deviceSilentSeconds: 5 });
     const dev = await enrollDevice(db, { patientId: 'pt', kind: 'eeg' });
     await touchDevices(db, new Map([[dev.deviceId, now]]));

@@ -8,6 +8,7 @@
 //   it is cleared when the device is heard again or revoked. The alert id carries the device's
 //   last_seen_at, so concurrent checks on several replicas name the same alert.
 
+import { getConfig } from '../../config/env.ts';
 import { alertClearedEvent, alertRaisedEvent } from '../../eventing/alert-events.ts';
 import {
   type AlertCleared,
@@ -16,8 +17,9 @@ import {
   EVENT_TYPES,
   eegChunkData,
 } from '../../eventing/contract.ts';
+import type { VigilEvent } from '../../eventing/event.ts';
+import type { FunctionContext, VigilFunction } from '../../eventing/subscriber.ts';
 import { readState, updateState, writeState } from '../../storage/function-state.ts';
-import type { FunctionContext, VigilEvent, VigilFunction } from '../types.ts';
 import {
   assessChunk,
   type ChannelFinding,
@@ -318,15 +320,6 @@ async function handleCheck(
   });
 }
 
-export function deviceSilentSecondsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.VIGIL_DEVICE_SILENT_SECONDS;
-  if (raw === undefined || raw === '') return DEFAULT_DEVICE_SILENT_SECONDS;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new Error(`VIGIL_DEVICE_SILENT_SECONDS must be a positive number of seconds, got "${raw}"`);
-  return n;
-}
-
 export function createTechnicalAlarms(opts: { deviceSilentSeconds?: number } = {}): VigilFunction {
   async function handleBatch(events: VigilEvent[], ctx: FunctionContext): Promise<VigilEvent[]> {
     const chunks = events.filter((e) => e.type === EVENT_TYPES.eegChunk).map(parseChunk);
@@ -334,7 +327,7 @@ export function createTechnicalAlarms(opts: { deviceSilentSeconds?: number } = {
     for (const e of events)
       if (e.type === EVENT_TYPES.technicalCheck || e.type === PING_SOURCE_TYPE)
         replies.push(
-          ...(await handleCheck(e, ctx, opts.deviceSilentSeconds ?? deviceSilentSecondsFromEnv())),
+          ...(await handleCheck(e, ctx, opts.deviceSilentSeconds ?? getConfig().VIGIL_DEVICE_SILENT_SECONDS)),
         );
     return replies;
   }

@@ -1,5 +1,5 @@
 // EEG signal-quality checks on one chunk, pure. Thresholds set against the real recordings in
-// ../shared/data/eeg, measured with `npx tsx functions/technical-alarms/measure-eeg-quality.ts`
+// ../shared/data/eeg, measured with `npx tsx training/measure-eeg-quality.ts`
 // (per one-second chunk of each channel: 1,886 CHB-MIT and 9,200 Bonn channel-seconds):
 // - smallest peak-to-peak seen: 45 µV (Bonn), 52.7 µV (CHB-MIT). A channel below FLAT_PEAK_TO_PEAK_UV = 1 µV
 //   over the chunk is 45x quieter than any real second: it carries no EEG (electrode off, amplifier held

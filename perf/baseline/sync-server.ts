@@ -6,9 +6,11 @@
 //   JSON text) over ONE MySQL connection with autocommit, and only then answer 201;
 // - no authentication, no CloudEvents validation, no broker, no batching, no episode state.
 // Run as its own process; env BASELINE_MYSQL_URL. Sends {type:'ready', url} over IPC (or prints it).
+
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import mysql from 'mysql2/promise';
+import { toolSettings } from '../../config/env.ts';
 import { detectChunk } from '../../functions/seizure-detector/detect.ts';
 import { loadSeizureModel } from '../../functions/seizure-detector/model.ts';
 
@@ -21,7 +23,7 @@ interface Chunk {
   samples: number[][];
 }
 
-const conn = await mysql.createConnection(process.env.BASELINE_MYSQL_URL!);
+const conn = await mysql.createConnection(toolSettings().BASELINE_MYSQL_URL!);
 await conn.query(`CREATE TABLE IF NOT EXISTS baseline_eeg_chunks (
   id BIGINT AUTO_INCREMENT PRIMARY KEY, event_id VARCHAR(255), patient_id VARCHAR(64), device_id VARCHAR(64),
   start_time VARCHAR(40), sample_rate_hz DOUBLE, channels TEXT, samples LONGTEXT, probability DOUBLE)`);

@@ -1,10 +1,11 @@
 // A small multilayer perceptron (ReLU hidden layers, sigmoid output) trained in plain TypeScript with
 // Adam, weighted binary cross-entropy, L2 weight decay, input dropout and early stopping on validation
 // loss or validation ROC AUC.
-import { rocAuc } from '../metrics.ts';
+
 import { adam } from './adam.ts';
 import { denseBackward, denseForward } from './dense.ts';
 import { earlyStopping } from './early-stopping.ts';
+import { rocAuc } from './metrics.ts';
 import { gaussian, mulberry32, type Rng, shuffle } from './rng.ts';
 
 export interface DenseLayer {

@@ -1,12 +1,14 @@
-// Measures what the signal-quality thresholds are set against (see signal-quality.ts):
+// Measures what the technical alarms' signal-quality thresholds are set against
+// (functions/technical-alarms/signal-quality.ts):
 // per one-second chunk of every channel of the shared recordings, the peak-to-peak amplitude and the longest
 // run of samples sitting at the chunk's max or min.
-//   npx tsx functions/technical-alarms/measure-eeg-quality.ts   (reads $VIGIL_SHARED_DIR or ../shared)
+//   npx tsx training/measure-eeg-quality.ts   (reads $VIGIL_SHARED_DIR or ../shared)
 import { readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { loadEegFile } from '../../simulator/recordings.ts';
+import { join } from 'node:path';
+import { sharedDir } from '../config/env.ts';
+import { loadEegFile } from '../simulator/recordings.ts';
 
-const shared = process.env.VIGIL_SHARED_DIR ?? resolve(import.meta.dirname, '../../../shared');
+const shared = sharedDir();
 const root = join(shared, 'data/eeg');
 const files = [
   join(root, 'chbmit-chb01/chb01_03_Seizure.edf'),

@@ -1,9 +1,10 @@
 // Window datasets from Bonn recordings, through the same chunking, preprocessing and context the
 // function serves: each chunk's windows get the previous windows of the recording as history.
-import type { BonnRecording } from '../../../recordings/bonn.ts';
-import { INPUT_COUNT, type WindowHistory, withContext } from '../context.ts';
-import { withRawWindows } from '../model-inputs.ts';
-import { chunkFeatures, recordingChunks, WINDOW_SAMPLES } from '../preprocess.ts';
+
+import { INPUT_COUNT, type WindowHistory, withContext } from '../functions/seizure-detector/context.ts';
+import { withRawWindows } from '../functions/seizure-detector/model-inputs.ts';
+import { chunkFeatures, recordingChunks, WINDOW_SAMPLES } from '../functions/seizure-detector/preprocess.ts';
+import type { BonnRecording } from '../recordings/bonn.ts';
 import type { Dataset } from './mlp.ts';
 
 export interface RecordingWindows {

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { run } from '../../cli/commands/capacity.ts';
+import { run } from '../cli/commands/capacity.ts';
 import { durationTotals, ExpositionError, measure, parseExposition } from './metrics.ts';
 import { capacityPatch, loadPlan, size, staleEntries } from './plan.ts';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 function capture() {
   const out: string[] = [];
@@ -92,7 +92,7 @@ describe('vigil capacity --from-metrics --write', () => {
   it('updates the plan and rewrites the overlay patches', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'vigil-capacity-'));
     const planFile = path.join(dir, 'plan.json');
-    copyFileSync(path.join(repo, 'perf/capacity/plan.json'), planFile);
+    copyFileSync(path.join(repo, 'capacity/plan.json'), planFile);
     mkdirSync(path.join(dir, 'overlays/prod'), { recursive: true });
     writeFileSync(path.join(dir, 'a.txt'), SCRAPE_1);
     writeFileSync(path.join(dir, 'b.txt'), SCRAPE_2);

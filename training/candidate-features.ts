@@ -1,8 +1,9 @@
 // Scratch: candidate extra per-window features for the cross-validation script (cv.ts), computed from
 // the same resampled 1-s windows the served features use. Not used by the served model.
-import { MODEL_RATE_HZ, WINDOW_SAMPLES } from '../features.ts';
-import { recordingChunks } from '../preprocess.ts';
-import { resample } from '../resample.ts';
+import { toolSettings } from '../config/env.ts';
+import { MODEL_RATE_HZ, WINDOW_SAMPLES } from '../functions/seizure-detector/features.ts';
+import { recordingChunks } from '../functions/seizure-detector/preprocess.ts';
+import { resample } from '../functions/seizure-detector/resample.ts';
 import type { RecordingWindows } from './dataset.ts';
 
 const N = WINDOW_SAMPLES;
@@ -23,7 +24,7 @@ const ALL_CANDIDATES = [
 ] as const;
 
 /** CV_CANDIDATES=name,name,... keeps only those candidates (default: all). */
-const keep = process.env.CV_CANDIDATES?.split(',');
+const keep = toolSettings().CV_CANDIDATES?.split(',');
 const KEEP_INDEX = ALL_CANDIDATES.map((n, i) => [n, i] as const).filter(([n]) => !keep || keep.includes(n));
 export const CANDIDATE_NAMES: readonly string[] = KEEP_INDEX.map(([n]) => n);
 

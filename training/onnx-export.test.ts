@@ -3,10 +3,10 @@ import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
-import { BONN_SAMPLE_RATE_HZ, parseBonnText } from '../../../recordings/bonn.ts';
-import { INPUT_COUNT, withContext } from '../context.ts';
-import { loadSeizureModel } from '../model.ts';
-import { chunkFeatures, recordingChunks } from '../preprocess.ts';
+import { INPUT_COUNT, withContext } from '../functions/seizure-detector/context.ts';
+import { loadSeizureModel } from '../functions/seizure-detector/model.ts';
+import { chunkFeatures, recordingChunks } from '../functions/seizure-detector/preprocess.ts';
+import { BONN_SAMPLE_RATE_HZ, parseBonnText } from '../recordings/bonn.ts';
 import { type CnnParams, cnnEnsemblePredict } from './cnn.ts';
 import { gbdtPredict, trainGbdt } from './gbdt.ts';
 import { type Dataset, type MlpParams, predict, trainMlp } from './mlp.ts';
@@ -143,8 +143,8 @@ describe('ONNX export', () => {
 
   it('the committed model runs on real features and equals the forward pass of its own weights', async () => {
     const model = await loadSeizureModel();
-    const bytes = readFileSync(fileURLToPath(new URL('../../../models/seizure/model.onnx', import.meta.url)));
-    const fixture = fileURLToPath(new URL('../../../data/demo/eeg/bonn/setE/S046.txt', import.meta.url));
+    const bytes = readFileSync(fileURLToPath(new URL('../models/seizure/model.onnx', import.meta.url)));
+    const fixture = fileURLToPath(new URL('../data/demo/eeg/bonn/setE/S046.txt', import.meta.url));
     const samples = parseBonnText(readFileSync(fixture, 'latin1'), fixture);
     const [first] = recordingChunks(samples, BONN_SAMPLE_RATE_HZ);
     const f = chunkFeatures([first!], BONN_SAMPLE_RATE_HZ);

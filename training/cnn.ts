@@ -7,11 +7,12 @@
 // Why: the features describe a window by spectra and summary statistics; a seizure's spike-and-wave
 // shape and its rhythm are what a CNN learns from the samples (the 1D-CNN of Nour et al. 2024 is the
 // published Bonn result the bars come from). Row layout: featureDim inputs, then rawLength samples.
-import { rocAuc } from '../metrics.ts';
+
 import { adam } from './adam.ts';
 import { columns } from './dataset.ts';
 import { denseBackward, denseForward } from './dense.ts';
 import { earlyStopping } from './early-stopping.ts';
+import { rocAuc } from './metrics.ts';
 import {
   type Dataset,
   type DenseLayer,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { rocAuc } from '../metrics.ts';
 import { type CnnOptions, cnnPredict, convLengths, standardiseWindow, trainCnn } from './cnn.ts';
+import { rocAuc } from './metrics.ts';
 import type { Dataset } from './mlp.ts';
 import { gaussian, mulberry32 } from './rng.ts';
 

@@ -1,20 +1,8 @@
-// What every Vigil function is: a plain handler, event in -> reply events out.
-// The embedded runtime calls it in-process; the container adapter (functions/http-adapter.ts) wraps it for Knative.
+// What the broker delivers to: a Vigil function is a Trigger's subscriber, a plain handler from one
+// event to its reply events. The embedded broker calls it in-process; the container adapter
+// (functions/http-adapter.ts) serves it over HTTP for a Knative Broker.
 import type { Db } from '../storage/db.ts';
-
-/** A CloudEvent as a plain object (structured-mode JSON shape). Extensions are extra top-level keys. */
-export interface VigilEvent<T = unknown> {
-  specversion: '1.0';
-  id: string;
-  source: string;
-  type: string;
-  subject?: string;
-  time?: string;
-  datacontenttype?: string;
-  dataschema?: string;
-  data?: T;
-  [extension: string]: unknown;
-}
+import type { VigilEvent } from './event.ts';
 
 export interface FunctionContext {
   /** Storage shared by all replicas; the only place state may live between events. */
@@ -24,7 +12,7 @@ export interface FunctionContext {
 }
 
 export interface VigilFunction {
-  /** Target name: `functions-framework --target=<name>` and the Knative Service name. */
+  /** Target name: `FUNCTION_TARGET` and the Knative Service name. */
   readonly name: string;
   /** Handle one event; return reply events (possibly none). Throwing means "not delivered, retry". */
   handle(event: VigilEvent, ctx: FunctionContext): Promise<VigilEvent[]>;

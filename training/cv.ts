@@ -4,7 +4,7 @@
 // threshold, chosen by the same rule as `vigil model train`), the outer fold is scored. Figures are
 // pooled over the 5 outer folds. Also prints the validation-split figures of training on the train split.
 //
-// Run: nice -n 19 npx tsx functions/seizure-detector/training/cv.ts [--bonn DIR] [options] [candidate ...]
+// Run: nice -n 19 npx tsx training/cv.ts [--bonn DIR] [options] [candidate ...]
 //   --raw K        append the resampled samples of the last K windows to each row (cnn candidates: K 1 or 8)
 //   --candidates   append the 12 scratch features of candidate-features.ts (CV_CANDIDATES=a,b keeps some)
 //   --sens99       threshold = highest one keeping ≥ 99 % of the (inner) validation seizure windows,
@@ -17,18 +17,20 @@
 // threshold that keeps 98.7 % window sensitivity (informative only: that threshold is chosen on the
 // scored windows themselves); FP = false-positive windows per set. "train(in)" scores the training
 // recordings themselves (not held out).
+
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { readBonnDir } from '../../../recordings/bonn.ts';
-import { INPUT_COUNT, INPUT_NAMES } from '../context.ts';
-import { DEFAULT_EPISODE_RULE, runEpisodes } from '../episode.ts';
-import { confusion, rocAuc } from '../metrics.ts';
-import { WINDOW_SAMPLES } from '../preprocess.ts';
+import { sharedDir } from '../config/env.ts';
+import { INPUT_COUNT, INPUT_NAMES } from '../functions/seizure-detector/context.ts';
+import { DEFAULT_EPISODE_RULE, runEpisodes } from '../functions/seizure-detector/episode.ts';
+import { WINDOW_SAMPLES } from '../functions/seizure-detector/preprocess.ts';
+import { readBonnDir } from '../recordings/bonn.ts';
 import { CANDIDATE_NAMES, withCandidates } from './candidate-features.ts';
 import { type CnnOptions, cnnEnsemblePredict, cnnPredict, trainCnn } from './cnn.ts';
 import { columns, type RecordingWindows, recordingWindows, toDataset } from './dataset.ts';
 import { memberSeed, trainMlpEnsemble } from './ensemble.ts';
 import { type GbdtOptions, gbdtPredict, trainGbdt } from './gbdt.ts';
+import { confusion, rocAuc } from './metrics.ts';
 import { type Dataset, predict, trainMlp } from './mlp.ts';
 import { mulberry32, shuffle } from './rng.ts';
 import { splitByRecording } from './split.ts';
@@ -285,9 +287,7 @@ const { values, positionals } = parseArgs({
   },
   allowPositionals: true,
 });
-const bonnDir = path.resolve(
-  values.bonn ?? path.join(import.meta.dirname, '../../../../shared/data/eeg/bonn'),
-);
+const bonnDir = path.resolve(values.bonn ?? path.join(sharedDir(), 'data/eeg/bonn'));
 const recordings = await readBonnDir(bonnDir);
 if (values.raw && values.candidates) throw new Error('--raw and --candidates do not combine');
 const rawWindows = values.raw === undefined ? 0 : Number(values.raw);

@@ -1,7 +1,7 @@
 // How long Erlang B answers take at the sizes the capacity CLI and dashboard use.
-//   npx tsx perf/capacity/bench.ts
+//   npx tsx perf/bench-capacity.ts
 import { performance } from 'node:perf_hooks';
-import { blockingCurve, erlangB, erlangBServers, erlangC } from './erlang.ts';
+import { blockingCurve, erlangB, erlangBServers, erlangC } from '../capacity/erlang.ts';
 
 function time(label: string, fn: () => unknown, runs = 20): void {
   fn();

@@ -1,18 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVENT_TYPES } from '../eventing/contract.ts';
-import type { VigilEvent } from '../functions/types.ts';
+import { EVENT_TYPES } from '../../eventing/contract.ts';
+import type { VigilEvent } from '../../eventing/event.ts';
 import {
   AlertTransitionError,
   acknowledgeAlert,
   alertAudit,
-  applyAlertEvent,
   clearAlert,
   getAlert,
   InvalidCursorError,
   listAlerts,
-} from './alerts-store.ts';
-import type { Db } from './db.ts';
-import { testBackends } from './testing.ts';
+} from '../../storage/alerts-store.ts';
+import type { Db } from '../../storage/db.ts';
+import { testBackends } from '../../storage/testing.ts';
+import { applyAlertEvent } from './alert-events.ts';
 
 const T0 = Date.UTC(2024, 0, 1, 12, 0, 0);
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -4,7 +4,7 @@
 // GBDT graph: features → ai.onnx.ml TreeEnsembleRegressor (sum of leaves + base score) → Sigmoid → probability.
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
-import { INPUT_NAME, OUTPUT_NAME } from '../model.ts';
+import { INPUT_NAME, OUTPUT_NAME } from '../functions/seizure-detector/model.ts';
 import { type CnnParams, RAW_EPSILON } from './cnn.ts';
 import type { GbdtModel } from './gbdt.ts';
 import type { MlpParams } from './mlp.ts';
@@ -23,7 +23,7 @@ const ATTR_INTS = 7;
 const ATTR_STRINGS = 8;
 
 // The graph's input and output names are what the server feeds and reads: one definition.
-export { INPUT_NAME, OUTPUT_NAME } from '../model.ts';
+export { INPUT_NAME, OUTPUT_NAME } from '../functions/seizure-detector/model.ts';
 
 export interface ExportInfo {
   modelVersion: string;

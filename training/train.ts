@@ -4,18 +4,22 @@
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { readBonnDir } from '../../../recordings/bonn.ts';
-import { CONTEXT_WINDOWS, INPUT_COUNT, INPUT_NAMES } from '../context.ts';
-import { DEFAULT_EPISODE_RULE } from '../episode.ts';
-import { MODEL_RATE_HZ } from '../features.ts';
-import { type Confusion, confusion, rocAuc } from '../metrics.ts';
-import type { ModelInfo, ModelKind } from '../model.ts';
-import { modelInputCount, modelInputNames, usesRawWindow } from '../model-inputs.ts';
-import { WINDOW_SECONDS } from '../preprocess.ts';
+import { CONTEXT_WINDOWS, INPUT_COUNT, INPUT_NAMES } from '../functions/seizure-detector/context.ts';
+import { DEFAULT_EPISODE_RULE } from '../functions/seizure-detector/episode.ts';
+import { MODEL_RATE_HZ } from '../functions/seizure-detector/features.ts';
+import type { ModelInfo, ModelKind } from '../functions/seizure-detector/model.ts';
+import {
+  modelInputCount,
+  modelInputNames,
+  usesRawWindow,
+} from '../functions/seizure-detector/model-inputs.ts';
+import { WINDOW_SECONDS } from '../functions/seizure-detector/preprocess.ts';
+import { readBonnDir } from '../recordings/bonn.ts';
 import { type CnnOptions, type CnnParams, cnnEnsemblePredict, trainCnn } from './cnn.ts';
 import { recordingWindows, toDataset } from './dataset.ts';
 import { memberSeed, trainMlpEnsemble } from './ensemble.ts';
 import { type GbdtModel, type GbdtOptions, gbdtPredict, trainGbdt } from './gbdt.ts';
+import { type Confusion, confusion, rocAuc } from './metrics.ts';
 import { type Dataset, type MlpParams, predict, type TrainOptions } from './mlp.ts';
 import { exportCnnOnnx, exportGbdtOnnx, exportOnnx, ML_OPSET, OPSET } from './onnx-export.ts';
 import { type SplitName, splitByRecording } from './split.ts';

@@ -1,10 +1,13 @@
 // `vigil model evaluate` on the full ../shared Bonn set and the CHB-MIT excerpts, through the served path.
+
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { run } from '../../cli/commands/model.ts';
+import { run } from '../cli/commands/model.ts';
+import { sharedDir } from '../config/env.ts';
+import { projectPath } from '../config/project-root.ts';
 
-const SHARED = process.env.VIGIL_SHARED_DIR ?? path.resolve(import.meta.dirname, '../../../shared');
+const SHARED = sharedDir();
 const BONN = path.join(SHARED, 'data/eeg/bonn');
 const CHB = path.join(SHARED, 'data/eeg/chbmit-chb01');
 
@@ -35,10 +38,7 @@ describe('vigil model evaluate on real data', () => {
     expect(r.windows.specificity).toBeGreaterThan(0.93);
     // the model card quotes this file: it must be what the committed model prints today
     const committed = JSON.parse(
-      readFileSync(
-        path.resolve(import.meta.dirname, '../../models/seizure/metrics/test-evaluation.json'),
-        'utf8',
-      ),
+      readFileSync(projectPath('models/seizure/metrics/test-evaluation.json'), 'utf8'),
     );
     expect(r).toEqual(committed);
   });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { BonnRecording } from '../../../recordings/bonn.ts';
-import { INPUT_COUNT } from '../context.ts';
-import { chunkFeatures, WINDOW_SAMPLES } from '../preprocess.ts';
-import { resample } from '../resample.ts';
+import { INPUT_COUNT } from '../functions/seizure-detector/context.ts';
+import { chunkFeatures, WINDOW_SAMPLES } from '../functions/seizure-detector/preprocess.ts';
+import { resample } from '../functions/seizure-detector/resample.ts';
+import type { BonnRecording } from '../recordings/bonn.ts';
 import { columns, recordingWindows, toDataset } from './dataset.ts';
 
 const RATE = 173.61;

@@ -2,14 +2,20 @@
 // every chunk goes through detectChunk() (same preprocessing, same ONNX session, the previous chunk's
 // window history as context) and the windows through the same episode rule that raises alerts. A
 // recording counts as seizure when that rule fires on it.
-import { listBonnDir, readBonnFile } from '../../recordings/bonn.ts';
-import { readEdfFile } from '../../recordings/edf.ts';
-import type { WindowHistory } from './context.ts';
-import { detectChunk } from './detect.ts';
-import { DEFAULT_EPISODE_RULE, type EpisodeRule, type EpisodeTransition, runEpisodes } from './episode.ts';
+
+import type { WindowHistory } from '../functions/seizure-detector/context.ts';
+import { detectChunk } from '../functions/seizure-detector/detect.ts';
+import {
+  DEFAULT_EPISODE_RULE,
+  type EpisodeRule,
+  type EpisodeTransition,
+  runEpisodes,
+} from '../functions/seizure-detector/episode.ts';
+import type { SeizureModel } from '../functions/seizure-detector/model.ts';
+import { recordingChunks, WINDOW_SECONDS } from '../functions/seizure-detector/preprocess.ts';
+import { listBonnDir, readBonnFile } from '../recordings/bonn.ts';
+import { readEdfFile } from '../recordings/edf.ts';
 import { type Confusion, confusion, rocAuc } from './metrics.ts';
-import type { SeizureModel } from './model.ts';
-import { recordingChunks, WINDOW_SECONDS } from './preprocess.ts';
 
 export interface WindowResult {
   /** Seconds from the recording start. */

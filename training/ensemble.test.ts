@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { INPUT_NAME, OUTPUT_NAME } from '../model.ts';
+import { INPUT_NAME, OUTPUT_NAME } from '../functions/seizure-detector/model.ts';
 import { mergeMlps, trainMlpEnsemble } from './ensemble.ts';
 import { type Dataset, type MlpParams, predict, sigmoid } from './mlp.ts';
 import { exportOnnx } from './onnx-export.ts';

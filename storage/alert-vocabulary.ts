@@ -1,0 +1,26 @@
+// The alert kinds and severities storage records. The event contract (eventing/contract.ts) takes its
+// enums from here, so every alert an event can carry is one the alert store can hold.
+export const ALERT_KINDS = [
+  'seizure',
+  'tachycardia',
+  'bradycardia',
+  'device-silent',
+  'eeg-flatline',
+  'eeg-clipping',
+  'hr-implausible',
+] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+export const SEVERITIES = ['critical', 'major', 'minor', 'warning'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const ALERT_CATEGORIES = ['patient', 'technical'] as const;
+export type AlertCategory = (typeof ALERT_CATEGORIES)[number];
+
+/** Kinds about the equipment, not the patient (IEC 60601-1-8 technical alarm conditions). */
+export const TECHNICAL_KINDS: ReadonlySet<AlertKind> = new Set([
+  'device-silent',
+  'eeg-flatline',
+  'eeg-clipping',
+  'hr-implausible',
+]);
