@@ -12,7 +12,7 @@ import type { Device } from '../../storage/patients-store.ts';
 import { modeOf, parseCloudEvents } from './cloudevents-http.ts';
 import { DeviceAuthenticator } from './device-auth.ts';
 import { convertHealthAutoExport } from './health-auto-export.ts';
-import { ProblemError, problemResponse } from './problem.ts';
+import { ProblemError, problemResponse } from '../../http/problem.ts';
 import { validateDeviceEvents } from './validate.ts';
 
 export interface IngestOptions {
@@ -33,7 +33,7 @@ function tooLarge(): Response {
       413,
       `the body exceeds ${LIMITS.maxBodyBytes} bytes`,
       [{ pointer: 'header:content-length', detail: `at most ${LIMITS.maxBodyBytes} bytes` }],
-      { connection: 'close' },
+      { headers: { connection: 'close' } },
     ),
   );
 }
@@ -65,7 +65,7 @@ export function createIngestApp(opts: IngestOptions): Hono {
       const wait = await opts.sink.admit?.(opts.admitWaitMs ?? 1000);
       if (wait !== undefined)
         throw new ProblemError(503, 'the broker is at capacity: retry later', [], {
-          'retry-after': String(wait),
+          headers: { 'retry-after': String(wait) },
         });
       const body = new Uint8Array(await req.arrayBuffer());
       const { events, extra } = toEvents(body, device);
@@ -76,7 +76,7 @@ export function createIngestApp(opts: IngestOptions): Hono {
         } catch (err) {
           const retry = err instanceof SinkUnavailableError ? err.retryAfterSeconds : 2;
           throw new ProblemError(503, 'events were not accepted: retry later', [], {
-            'retry-after': String(retry),
+            headers: { 'retry-after': String(retry) },
           });
         }
         for (const e of events) opts.metrics.countEvents(e.type, 1);
@@ -147,11 +147,12 @@ export function createIngestApp(opts: IngestOptions): Hono {
     problemResponse(new ProblemError(404, 'no such endpoint: POST / or /v1/health-auto-export')),
   );
   app.onError((err) => {
+    if (err instanceof ProblemError) return err.getResponse();
     // Never a stack trace or payload in the response or the log: it may carry patient data.
     console.error(`[ingest] internal error: ${err.name}: ${err.message.slice(0, 200)}`);
     return problemResponse(
       new ProblemError(503, 'internal error; the request was not accepted, retry', [], {
-        'retry-after': '1',
+        headers: { 'retry-after': '1' },
       }),
     );
   });

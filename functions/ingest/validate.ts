@@ -9,7 +9,7 @@ import {
 } from '../../eventing/contract.ts';
 import type { VigilEvent } from '../../eventing/event.ts';
 import type { Device } from '../../storage/patients-store.ts';
-import { ProblemError, pointer } from './problem.ts';
+import { ProblemError, pointer } from '../../http/problem.ts';
 
 /** Validates every event (all-or-nothing); returns them with parsed data. `at(i)` prefixes pointers. */
 export function validateDeviceEvents(events: VigilEvent[], device: Device, batch: boolean): VigilEvent[] {
