@@ -6,13 +6,13 @@ import { z } from 'zod';
 import { DATA_SCHEMAS, isContractType, LIMITS } from '../../eventing/contract.ts';
 import type { VigilEvent } from '../../eventing/event.ts';
 import { type EventSink, SinkUnavailableError } from '../../eventing/sink.ts';
+import { ProblemError, problemResponse } from '../../http/problem.ts';
 import type { FunctionMetrics } from '../../observability/metrics.ts';
 import type { Db } from '../../storage/db.ts';
 import type { Device } from '../../storage/patients-store.ts';
 import { modeOf, parseCloudEvents } from './cloudevents-http.ts';
 import { DeviceAuthenticator } from './device-auth.ts';
 import { convertHealthAutoExport } from './health-auto-export.ts';
-import { ProblemError, problemResponse } from '../../http/problem.ts';
 import { validateDeviceEvents } from './validate.ts';
 
 export interface IngestOptions {

@@ -1,8 +1,9 @@
 // Bearer token -> device. Lookups are cached briefly: a hot ingest path must not query storage per
 // request, and a revoked token stops working within CACHE_MS.
+
+import { ProblemError } from '../../http/problem.ts';
 import type { Db } from '../../storage/db.ts';
 import { type Device, deviceForToken } from '../../storage/patients-store.ts';
-import { ProblemError } from '../../http/problem.ts';
 
 const CACHE_MS = 10_000;
 const MAX_ENTRIES = 10_000;
