@@ -5,6 +5,7 @@ import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { getConfig } from '../config/env.ts';
 import { createFhirRoutes } from '../fhir/routes.ts';
+import { ProblemError } from '../http/problem.ts';
 import type { Db } from '../storage/db.ts';
 import { resolveSecret } from '../storage/users-store.ts';
 import { alertsRoutes } from './api/alerts-routes.ts';
@@ -13,7 +14,6 @@ import { patientsRoutes } from './api/patients-routes.ts';
 import { loginRoutes } from './auth/login-routes.ts';
 import { authMiddleware } from './auth/middleware.ts';
 import type { AppEnv, DashboardDeps } from './context.ts';
-import { BadParam, problem } from './http/problem.ts';
 import { EventPoller } from './live/poller.ts';
 import { streamRoutes } from './live/stream-route.ts';
 import { pageRoutes } from './pages/routes.ts';
@@ -69,7 +69,7 @@ export function createDashboardApp(opts: DashboardOptions): DashboardApp {
       await opts.db.get('SELECT 1 AS ok');
       return c.json({ status: 'ok' });
     } catch {
-      return problem(c, 503 as never, 'storage is not reachable');
+      return new ProblemError(503, 'storage is not reachable').getResponse();
     }
   });
   app.route('/', staticRoutes());
@@ -89,14 +89,14 @@ export function createDashboardApp(opts: DashboardOptions): DashboardApp {
 
   app.notFound((c) =>
     c.req.path.startsWith('/api/')
-      ? problem(c, 404, `no route ${c.req.method} ${c.req.path}`)
+      ? new ProblemError(404, `no route ${c.req.method} ${c.req.path}`).getResponse()
       : c.html('<!doctype html><title>Not found</title><p>Not found. <a href="/">Ward</a></p>', 404),
   );
   app.onError((err, c) => {
-    if (err instanceof BadParam) return problem(c, 400, err.message, { field: err.field });
+    if (err instanceof ProblemError) return err.getResponse();
     // No request data in logs: it may identify a patient.
     console.error(`dashboard: ${c.req.method} ${c.req.routePath} failed: ${err.name}: ${err.message}`);
-    return problem(c, 500, 'the dashboard hit an internal error; it has been logged');
+    return new ProblemError(500, 'the dashboard hit an internal error; it has been logged').getResponse();
   });
   return Object.assign(app, { poller: deps.poller });
 }

@@ -38,7 +38,7 @@ const TITLES: Record<number, string> = {
   422: 'Event does not match the contract',
   429: 'Too many requests',
   500: 'Internal error',
-  503: 'Temporarily unable to accept events',
+  503: 'Service unavailable',
 };
 
 export interface ProblemInit {
