@@ -9,7 +9,7 @@ import { toolSettings } from '../config/env.ts';
 import type { EventSink } from '../eventing/sink.ts';
 import { createIngestApp } from '../functions/ingest/app.ts';
 import { createMetrics } from '../observability/metrics.ts';
-import { listen } from '../runtime/http-server.ts';
+import { listen } from '../http/listen.ts';
 import { openDb } from '../storage/open.ts';
 import { addPatient, enrollDevice } from '../storage/patients-store.ts';
 

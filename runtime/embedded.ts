@@ -11,7 +11,7 @@ import { createIngestApp } from '../functions/ingest/app.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import type { Db } from '../storage/db.ts';
 import { openDb } from '../storage/open.ts';
-import { type Listening, listen } from './http-server.ts';
+import { type Listening, listen } from '../http/listen.ts';
 
 export const ROUTE_FILES = [projectPath('eventing/broker.yaml'), projectPath('eventing/triggers.yaml')];
 

@@ -6,8 +6,8 @@ import { loadConfig } from '../../config/env.ts';
 import { HttpSink } from '../../eventing/sink.ts';
 import { createIngestApp } from '../../functions/ingest/app.ts';
 import { FUNCTION_TARGETS, type FunctionTarget } from '../../functions/targets.ts';
+import { listen } from '../../http/listen.ts';
 import { createMetrics } from '../../observability/metrics.ts';
-import { listen } from '../../runtime/http-server.ts';
 import { openDb } from '../../storage/open.ts';
 import { UsageError } from '../usage-error.ts';
 

@@ -8,9 +8,13 @@ import { getSession, type Role, userForApiToken } from '../../storage/users-stor
 import type { AppEnv, DashboardDeps } from '../context.ts';
 import { badParam } from '../http/params.ts';
 
+/** __Host- binds a cookie to this exact origin over TLS (Secure, no Domain, Path=/). */
+export function cookieName(name: string, secure: boolean): string {
+  return secure ? `__Host-${name}` : name;
+}
+
 export function sessionCookieName(secure: boolean): string {
-  // __Host- binds the cookie to this exact origin over TLS (no Domain, Path=/, Secure).
-  return secure ? '__Host-vigil_session' : 'vigil_session';
+  return cookieName('vigil_session', secure);
 }
 
 export function isPublicPath(path: string): boolean {
@@ -32,13 +36,14 @@ export function safeEqual(a: string, b: string): boolean {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** The request's own origin as the browser sees it (honours X-Forwarded-Proto only when secure cookies are on). */
+/**
+ * The origin browsers use: VIGIL_PUBLIC_URL when set (behind a TLS-terminating ingress the request
+ * itself arrives as plain http), else the request's own.
+ */
 function requestOrigin(c: Context, deps: DashboardDeps): string {
+  if (deps.publicUrl) return deps.publicUrl.origin;
   const url = new URL(c.req.url);
-  const proto = deps.secureCookies
-    ? (c.req.header('x-forwarded-proto') ?? url.protocol.slice(0, -1))
-    : url.protocol.slice(0, -1);
-  return `${proto}://${c.req.header('host') ?? url.host}`;
+  return `${url.protocol}//${c.req.header('host') ?? url.host}`;
 }
 
 export function authMiddleware(deps: DashboardDeps): MiddlewareHandler<AppEnv> {
@@ -61,8 +66,12 @@ export function authMiddleware(deps: DashboardDeps): MiddlewareHandler<AppEnv> {
             extensions: { field: 'Authorization' },
           },
         );
+      if (user.scope === 'read-only' && !SAFE_METHODS.has(c.req.method))
+        throw new ProblemError(403, 'this API token is read-only; create a read-write token to change data', [
+          { pointer: 'header:Authorization', detail: 'read-only token' },
+        ]);
       // API-token requests carry no ambient credential (no cookie), so they need no CSRF token.
-      c.set('user', user);
+      c.set('user', { id: user.id, username: user.username, role: user.role });
       c.set('session', undefined);
       return next();
     }

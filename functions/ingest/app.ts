@@ -1,11 +1,11 @@
 // The ingest gateway: the only door for devices. Authenticate, parse, validate against the
 // contract, hand to the broker, and answer 202 only once the broker durably accepted everything.
-import { Hono, type MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { Hono } from 'hono';
 import { z } from 'zod';
 import { DATA_SCHEMAS, isContractType, LIMITS } from '../../eventing/contract.ts';
 import type { VigilEvent } from '../../eventing/event.ts';
 import { type EventSink, SinkUnavailableError } from '../../eventing/sink.ts';
+import { limitBody } from '../../http/body-limit.ts';
 import { ProblemError, problemResponse } from '../../http/problem.ts';
 import type { FunctionMetrics } from '../../observability/metrics.ts';
 import type { Db } from '../../storage/db.ts';
@@ -26,31 +26,12 @@ export interface IngestOptions {
   ready?: () => boolean;
 }
 
-function tooLarge(): Response {
-  // The rest of the body is never read, so the connection cannot be reused: say so.
-  return problemResponse(
-    new ProblemError(
-      413,
-      `the body exceeds ${LIMITS.maxBodyBytes} bytes`,
-      [{ pointer: 'header:content-length', detail: `at most ${LIMITS.maxBodyBytes} bytes` }],
-      { headers: { connection: 'close' } },
-    ),
-  );
-}
-
 export function createIngestApp(opts: IngestOptions): Hono {
   const app = new Hono();
   const auth = new DeviceAuthenticator(opts.db, opts.now);
-  // A declared length is checked from the header alone: hono's bodyLimit touches `req.body`, which
-  // turns @hono/node-server's direct read of the Node stream into a web-stream read. Only chunked
-  // bodies (no length) are counted while streaming.
-  const streamingLimit = bodyLimit({ maxSize: LIMITS.maxBodyBytes, onError: () => tooLarge() });
-  const limit: MiddlewareHandler = (c, next) => {
-    const declared = c.req.header('content-length');
-    if (declared === undefined || c.req.header('transfer-encoding') !== undefined)
-      return streamingLimit(c, next);
-    return Number(declared) > LIMITS.maxBodyBytes ? Promise.resolve(tooLarge()) : next();
-  };
+  // The declared length is checked from the header alone, never touching `req.body` (perf: see
+  // http/body-limit.ts); only chunked bodies are counted while streaming.
+  const limit = limitBody(LIMITS.maxBodyBytes);
 
   async function handle(
     req: Request,
