@@ -29,7 +29,11 @@ export function listen(app: Pick<Hono, 'fetch'>, port: number, hostname: string)
     const server = serve(
       { fetch: app.fetch, port, hostname, serverOptions: { ...SERVER_TIMEOUTS } },
       (info: AddressInfo) => {
-        const host = hostname.includes(':') ? `[${hostname}]` : hostname === '0.0.0.0' ? '127.0.0.1' : hostname;
+        const host = hostname.includes(':')
+          ? `[${hostname}]`
+          : hostname === '0.0.0.0'
+            ? '127.0.0.1'
+            : hostname;
         resolve({
           url: `http://${host}:${info.port}`,
           port: info.port,

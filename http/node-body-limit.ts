@@ -6,7 +6,10 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { tooLarge } from './body-limit.ts';
 
 function refuse(res: ServerResponse, maxBytes: number, then?: () => void): void {
-  if (res.headersSent) return then?.();
+  if (res.headersSent) {
+    then?.();
+    return;
+  }
   const p = tooLarge(maxBytes);
   res.writeHead(p.status, { 'content-type': 'application/problem+json', ...p.headers });
   res.end(JSON.stringify(p.toJSON()), then);
@@ -18,8 +21,14 @@ export function limitRequestBodies(server: Server, maxBytes: number): void {
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const declared = req.headers['content-length'];
-    if (req.headers['transfer-encoding'] === undefined && declared !== undefined && Number(declared) > maxBytes)
-      return refuse(res, maxBytes, () => req.destroy());
+    if (
+      req.headers['transfer-encoding'] === undefined &&
+      declared !== undefined &&
+      Number(declared) > maxBytes
+    ) {
+      refuse(res, maxBytes, () => req.destroy());
+      return;
+    }
     if (req.headers['transfer-encoding'] !== undefined) {
       let seen = 0;
       const count = (chunk: Buffer) => {

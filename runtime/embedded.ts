@@ -8,10 +8,10 @@ import { EmbeddedBroker, type SubscriberOptions } from '../eventing/embedded/bro
 import { loadRoutes } from '../eventing/embedded/routes.ts';
 import type { VigilFunction } from '../eventing/subscriber.ts';
 import { createIngestApp } from '../functions/ingest/app.ts';
+import { type Listening, listen } from '../http/listen.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import type { Db } from '../storage/db.ts';
 import { openDb } from '../storage/open.ts';
-import { type Listening, listen } from '../http/listen.ts';
 
 export const ROUTE_FILES = [projectPath('eventing/broker.yaml'), projectPath('eventing/triggers.yaml')];
 

@@ -175,7 +175,11 @@ export async function setPassword(
   checkPassword(input.password, input.username);
   const hash = await hashPassword(secret, input.password);
   await db.tx(async (tx) => {
-    await tx.run('UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ?', [hash, now, user.id]);
+    await tx.run('UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ?', [
+      hash,
+      now,
+      user.id,
+    ]);
     const keep = input.keepSessionOf ? keyedHash(secret, input.keepSessionOf) : '';
     await tx.run('DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?', [user.id, keep]);
     await auditAccount(tx, {
@@ -387,7 +391,8 @@ export async function createApiToken(
   now = Date.now(),
 ): Promise<{ id: number; token: string; expiresAt: number; scope: TokenScope }> {
   const scope = input.scope ?? 'read-only';
-  if (!isTokenScope(scope)) throw new UserInputError('scope', `scope must be one of ${TOKEN_SCOPES.join(', ')}`);
+  if (!isTokenScope(scope))
+    throw new UserInputError('scope', `scope must be one of ${TOKEN_SCOPES.join(', ')}`);
   const days = input.days ?? TOKEN_DEFAULT_DAYS;
   if (!Number.isInteger(days) || days < 1 || days > TOKEN_MAX_DAYS)
     throw new UserInputError('days', `a token lasts 1-${TOKEN_MAX_DAYS} days`);
@@ -395,7 +400,9 @@ export async function createApiToken(
   const expiresAt = now + days * DAY_MS;
   const label = input.label.slice(0, 128);
   return db.tx(async (tx) => {
-    const user = await tx.get<{ username: string }>('SELECT username FROM users WHERE id = ?', [input.userId]);
+    const user = await tx.get<{ username: string }>('SELECT username FROM users WHERE id = ?', [
+      input.userId,
+    ]);
     if (!user) throw new UserInputError('user', `no user with id ${input.userId}`);
     const r = await tx.run(
       'INSERT INTO api_tokens (user_id, token_hash, label, created_at, expires_at, scope) VALUES (?, ?, ?, ?, ?, ?)',
@@ -476,12 +483,7 @@ export async function userForApiToken(
   return { ...toUser(r), scope: isTokenScope(r.scope) ? r.scope : 'read-only' };
 }
 
-export async function revokeApiToken(
-  db: Db,
-  tokenId: number,
-  now: number,
-  actor = 'cli',
-): Promise<boolean> {
+export async function revokeApiToken(db: Db, tokenId: number, now: number, actor = 'cli'): Promise<boolean> {
   return db.tx(async (tx) => {
     const t = await tx.get<{ username: string; label: string }>(
       'SELECT u.username, t.label FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.id = ? AND t.revoked_at IS NULL',
