@@ -107,9 +107,6 @@ export function createIngestApp(opts: IngestOptions): Hono {
   app.get('/healthz', (c) =>
     opts.ready && !opts.ready() ? c.json({ status: 'starting' }, 503) : c.json({ status: 'ok' }),
   );
-  app.get('/metrics', async (c) =>
-    c.body(await opts.metrics.registry.metrics(), 200, { 'content-type': opts.metrics.registry.contentType }),
-  );
   app.get('/schemas', (c) =>
     c.json({ types: Object.keys(DATA_SCHEMAS).map((t) => ({ type: t, schema: `/schemas/${t}` })) }),
   );
