@@ -75,7 +75,7 @@ export const configSchema = z.object({
   /** Reverse proxies (ingress, load balancer) allowed to name the client in X-Forwarded-For. */
   VIGIL_TRUSTED_PROXIES: trustedProxies.optional(),
   /** Port of the Prometheus /metrics listener, apart from the public port (0 picks a free one). */
-  VIGIL_METRICS_PORT: port.default(9091),
+  VIGIL_METRICS_PORT: port.default(9464),
   VIGIL_DEVICE_SILENT_SECONDS: seconds.default(60),
   VIGIL_TECHNICAL_CHECK_SECONDS: seconds.default(15),
   VIGIL_SEIZURE_MODEL_DIR: z.string().min(1).optional(),

@@ -1,6 +1,6 @@
-// Prometheus metrics on a port of their own (VIGIL_METRICS_PORT), never on a public one: in the cluster
-// Knative routes only the container's declared port, so this one is reachable only pod to pod (the
-// prod overlay's NetworkPolicy lets the monitoring namespace scrape it); on one machine it listens on
+// Prometheus metrics on a port of their own (VIGIL_METRICS_PORT, 9464), never on a public one: in the
+// cluster Knative routes only the container's declared port, so this one is reachable only pod to pod,
+// where Prometheus scrapes it (prod overlay: ingest-metrics-scrape.yaml); on one machine it listens on
 // VIGIL_HOST like everything else.
 import { Hono } from 'hono';
 import { Registry } from 'prom-client';

@@ -111,7 +111,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       host,
     );
     closers.push(() => ingest.close());
-    const metricsServer = await serveMetrics([metrics.registry], opts.metricsPort ?? 9091, host);
+    const metricsServer = await serveMetrics([metrics.registry], opts.metricsPort ?? 9464, host);
     closers.push(() => metricsServer.close());
 
     let dashboard: Pick<Listening, 'url' | 'close'> | undefined;
