@@ -12,6 +12,7 @@ import { testBackends } from '../storage/testing.ts';
 import {
   createApiToken,
   getUserByUsername,
+  listApiTokens,
   resolveSecret,
   revokeApiToken,
   SESSION_IDLE_MS,
@@ -244,6 +245,84 @@ describe.each(testBackends)('dashboard door on $name', (backend) => {
     const idle = await login(app, 'eve');
     clock += SESSION_IDLE_MS + 1000;
     expect((await app.request('/api/patients', { headers: { cookie: idle.cookie } })).status).toBe(401);
+  });
+
+  it('lets users change their password and admins disable, enable, reset and manage tokens, all audited', async () => {
+    await addUser(db, 'fay', 'clinician');
+    const form = (who: { cookie: string; csrf: string }, path: string, fields: Record<string, string> = {}) =>
+      fetch(`${base}${path}`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: {
+          cookie: who.cookie,
+          'content-type': 'application/x-www-form-urlencoded',
+          accept: 'text/html',
+        },
+        body: new URLSearchParams({ _csrf: who.csrf, ...fields }).toString(),
+      });
+    const api = (cookie: string) => fetch(`${base}/api/patients`, { headers: { cookie } });
+    const fay = await login(app, 'fay');
+    const other = await login(app, 'fay');
+    expect(
+      (await form(fay, '/account/password', { current: 'wrong-one-here', password: 'maple river candle' }))
+        .status,
+    ).toBe(400);
+    const weak = await form(fay, '/account/password', { current: PASSWORD, password: 'aaaaaaaaaaaa' });
+    expect(weak.status).toBe(400);
+    expect(await weak.text()).toMatch(/repeats the same character/);
+    expect(
+      (await form(fay, '/account/password', { current: PASSWORD, password: 'maple river candle' })).status,
+    ).toBe(200);
+    expect((await api(fay.cookie)).status).toBe(200);
+    expect((await api(other.cookie)).status).toBe(401);
+    await expect(login(app, 'fay')).rejects.toThrow(/401/);
+    const again = await login(app, 'fay', 'maple river candle');
+
+    const admin = await login(app, 'ada');
+    expect((await form(again, '/admin/users/ada/disable')).status).toBe(403);
+    const page = await (await fetch(`${base}/admin`, { headers: { cookie: admin.cookie } })).text();
+    expect(page).toContain('API tokens');
+    expect(page).toContain('fay');
+    const created = await form(admin, '/admin/tokens', {
+      username: 'fay',
+      scope: 'read-write',
+      days: '30',
+      label: 'job',
+    });
+    expect(created.status).toBe(200);
+    const token = /id="api-token"[^>]*>(vgl_[^<]+)</.exec(await created.text())![1]!;
+    const bearer = () => fetch(`${base}/api/patients`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await bearer()).status).toBe(200);
+    const listed = (await listApiTokens(db, { username: 'fay' })).filter((t) => t.label === 'job');
+    expect(listed.map((t) => t.scope)).toEqual(['read-write']);
+    const id = listed[0]!.id;
+    expect(await (await fetch(`${base}/admin`, { headers: { cookie: admin.cookie } })).text()).toContain(
+      `action="/admin/tokens/${id}/revoke"`,
+    );
+    expect((await form(admin, `/admin/tokens/${id}/revoke`)).status).toBe(200);
+    expect((await bearer()).status).toBe(401);
+    expect((await form(admin, '/admin/users/fay/disable')).status).toBe(200);
+    expect((await api(again.cookie)).status).toBe(401);
+    await expect(login(app, 'fay', 'maple river candle')).rejects.toThrow(/401/);
+    expect((await form(admin, '/admin/users/fay/enable')).status).toBe(200);
+    expect((await form(admin, '/admin/users/fay/reset-password', { password: 'short' })).status).toBe(400);
+    expect(
+      (await form(admin, '/admin/users/fay/reset-password', { password: 'copper valley whistle' })).status,
+    ).toBe(200);
+    await login(app, 'fay', 'copper valley whistle');
+    const actions = (await accountAudit(db, { username: 'fay' }))
+      .map((e) => `${e.action} by ${e.actor}`)
+      .reverse();
+    for (const a of [
+      'user-created by cli',
+      'password-changed by fay',
+      'token-created by ada',
+      'token-revoked by ada',
+      'user-disabled by ada',
+      'user-enabled by ada',
+      'password-reset by ada',
+    ])
+      expect(actions).toContain(a);
   });
 
   it('drops a client that sends its headers too slowly within seconds', async () => {

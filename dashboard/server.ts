@@ -19,6 +19,7 @@ import type { AppEnv, DashboardDeps } from './context.ts';
 import { MAX_BODY_BYTES } from './http/body.ts';
 import { EventPoller } from './live/poller.ts';
 import { streamRoutes } from './live/stream-route.ts';
+import { accountRoutes } from './pages/account-routes.ts';
 import { pageRoutes } from './pages/routes.ts';
 import { staticRoutes } from './static-routes.ts';
 
@@ -96,6 +97,7 @@ export function createDashboardApp(opts: DashboardOptions): DashboardApp {
   // Sub-apps of other areas, behind the same authentication and CSRF check (c.get('user') is set).
   app.route('/', createLimitsRoutes(opts.db, now) as unknown as Hono<AppEnv>);
   app.route('/fhir', createFhirRoutes(opts.db) as unknown as Hono<AppEnv>);
+  app.route('/', accountRoutes(deps));
   app.route('/', pageRoutes(deps));
 
   app.notFound((c) =>

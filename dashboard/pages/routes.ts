@@ -28,6 +28,8 @@ import { acknowledge, clear } from '../data/alert-actions.ts';
 import { seizureThreshold } from '../data/model-threshold.ts';
 import { ward } from '../data/ward.ts';
 import { parseEnum, parseIntParam } from '../http/params.ts';
+import { accountsView } from './account-routes.ts';
+import { accountsSection } from './admin-accounts.ts';
 import { type AdminResult, adminBody } from './admin-page.ts';
 import { alertDetailBody, inboxBody } from './alerts-page.ts';
 import { capacityBody, capacityData, readPlan } from './capacity-page.ts';
@@ -181,12 +183,12 @@ export function pageRoutes(deps: DashboardDeps): Hono<AppEnv> {
     render(
       c,
       { title: 'Admin', active: '/admin', data: { head: await deps.poller.head() } },
-      adminBody(
+      html`${adminBody(
         await listPatients(deps.db),
         await listDevices(deps.db),
         c.get('session')?.csrfToken ?? '',
         result,
-      ),
+      )}${accountsSection(await accountsView(deps, c.get('session')?.csrfToken ?? ''))}`,
       status,
     );
 
