@@ -6,6 +6,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import { getConfig } from '../config/env.ts';
 import { createFhirRoutes } from '../fhir/routes.ts';
 import { limitBody } from '../http/body-limit.ts';
+import { requireDecodableUrl } from '../http/decodable.ts';
 import { listen } from '../http/listen.ts';
 import { ProblemError } from '../http/problem.ts';
 import type { Db } from '../storage/db.ts';
@@ -60,6 +61,7 @@ export function createDashboardApp(opts: DashboardOptions): DashboardApp {
   const app = new Hono<AppEnv>();
   // Before anything reads a body (the login form, the CSRF field of a form post): 64 KiB.
   app.use('*', limitBody(MAX_BODY_BYTES));
+  app.use('*', requireDecodableUrl());
   app.use(
     '*',
     secureHeaders({

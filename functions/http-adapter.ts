@@ -9,6 +9,7 @@ import type { VigilFunction } from '../eventing/subscriber.ts';
 import { ProblemError } from '../http/problem.ts';
 import type { FunctionMetrics } from '../observability/metrics.ts';
 import type { Db } from '../storage/db.ts';
+import { decodeHeaderValue } from './ingest/attributes.ts';
 import { recordDeadLetter } from './recorder/index.ts';
 
 export interface AdapterDeps {
@@ -59,17 +60,30 @@ export function httpHandler(
       let event: VigilEvent;
       try {
         const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : req.body;
-        const parsed = HTTP.toEvent({ headers: req.headers, body });
+        // Binary-mode attributes percent-decoded as the HTTP binding says (the SDK leaves them raw);
+        // undecodable ones are a 400.
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(req.headers))
+          if (typeof value === 'string')
+            headers[name] = name.startsWith('ce-') ? decodeHeaderValue(value, name) : value;
+        const parsed = HTTP.toEvent({ headers, body });
         const ce = (Array.isArray(parsed) ? parsed[0] : parsed) as CloudEvent<unknown> | undefined;
         if (!ce) throw new ValidationError('no event in the request');
         // The SDK does not validate what it receives.
         ce.validate();
         event = toPlain(ce);
+        if (event.specversion !== '1.0')
+          throw new ProblemError(400, `unsupported specversion ${String(event.specversion)}`, [
+            { pointer: 'header:ce-specversion', detail: 'must be "1.0"' },
+          ]);
       } catch (err) {
         // 400 is not retried by Knative: the event goes to the dead-letter sink, where it is kept.
         outcome = '400';
         const detail = err instanceof Error ? err.message.slice(0, 300) : 'invalid';
-        sendProblem(res, new ProblemError(400, `not a valid CloudEvent: ${detail}`));
+        sendProblem(
+          res,
+          err instanceof ProblemError ? err : new ProblemError(400, `not a valid CloudEvent: ${detail}`),
+        );
         return;
       }
       const db = await deps.db();

@@ -6,6 +6,7 @@ import { DATA_SCHEMAS, isContractType, LIMITS } from '../../eventing/contract.ts
 import type { VigilEvent } from '../../eventing/event.ts';
 import { type EventSink, SinkUnavailableError } from '../../eventing/sink.ts';
 import { limitBody } from '../../http/body-limit.ts';
+import { requireDecodableUrl } from '../../http/decodable.ts';
 import { ProblemError, problemResponse } from '../../http/problem.ts';
 import type { FunctionMetrics } from '../../observability/metrics.ts';
 import type { Db } from '../../storage/db.ts';
@@ -32,6 +33,7 @@ export function createIngestApp(opts: IngestOptions): Hono {
   // The declared length is checked from the header alone, never touching `req.body` (perf: see
   // http/body-limit.ts); only chunked bodies are counted while streaming.
   const limit = limitBody(LIMITS.maxBodyBytes);
+  app.use('*', requireDecodableUrl());
 
   async function handle(
     req: Request,
