@@ -65,6 +65,13 @@ describe('vigil CLI', () => {
     const typo = vigil(['migrate'], undefined, { VIGIL_INGEST_PROT: '1' });
     expect(typo.code).toBe(2);
     expect(typo.err).toMatch(/unknown setting VIGIL_INGEST_PROT/);
+    expect(vigil(['migrate'], undefined, { VIGIL_PUBLIC_URL: 'https://vigil.example.org' }).code).toBe(0);
+    const ftp = vigil(['migrate'], undefined, { VIGIL_PUBLIC_URL: 'ftp://vigil.example.org' });
+    expect(ftp.code).toBe(2);
+    expect(ftp.err).toMatch(/VIGIL_PUBLIC_URL/);
+    expect(vigil(['migrate'], undefined, { VIGIL_SECURE_COOKIES: '1' }).err).toMatch(
+      /unknown setting VIGIL_SECURE_COOKIES/,
+    );
     const badPort = vigil(['migrate'], undefined, { VIGIL_INGEST_PORT: 'eighty' });
     expect(badPort.code).toBe(2);
     expect(badPort.err).toMatch(/VIGIL_INGEST_PORT/);
