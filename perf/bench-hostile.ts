@@ -7,11 +7,11 @@
 //   npx tsx perf/bench-hostile.ts        (npm run bench -- hostile)
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { childEnv } from '../config/env.ts';
 import { projectPath } from '../config/project-root.ts';
+import { type HugeBodyResult, hugeLogin } from './hostile-client.ts';
 import { percentile } from './percentile.ts';
 import { type BenchReport, machine, printReport } from './report.ts';
 import { rssSampler } from './runtime-process.ts';
@@ -69,49 +69,6 @@ async function startUp(dataDir: string): Promise<Up> {
 
 const rssOf = (pid: number) =>
   Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
-
-/** One unauthenticated 256 MB login body; resolves with the answer and how much was sent before it. */
-function hugeLogin(
-  dashboardUrl: string,
-  chunked: boolean,
-): Promise<{ status: string; sentMB: number; ms: number }> {
-  const url = new URL(`${dashboardUrl}/login`);
-  const started = performance.now();
-  return new Promise((resolve) => {
-    let sent = 0;
-    let done = false;
-    const finish = (status: string) => {
-      if (done) return;
-      done = true;
-      resolve({ status, sentMB: sent / 2 ** 20, ms: performance.now() - started });
-      req.destroy();
-    };
-    const req = request({
-      host: url.hostname,
-      port: url.port,
-      path: '/login',
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        ...(chunked ? { 'transfer-encoding': 'chunked' } : { 'content-length': String(BODY_BYTES) }),
-      },
-    });
-    const chunk = Buffer.alloc(256 * 1024, 'a');
-    const pump = () => {
-      while (!done && sent < BODY_BYTES) {
-        sent += chunk.length;
-        if (!req.write(chunk)) return void req.once('drain', pump);
-      }
-      if (!done) req.end();
-    };
-    req.on('response', (res) => {
-      res.resume();
-      finish(String(res.statusCode));
-    });
-    req.on('error', (err) => finish(`connection ${(err as NodeJS.ErrnoException).code ?? err.message}`));
-    pump();
-  });
-}
 
 /** The device's closed loop: one heart-rate event at a time; statuses and latencies until stopped. */
 function deviceLoop(up: Up) {
@@ -179,7 +136,10 @@ export async function benchHostile(): Promise<BenchReport> {
       hugeLogin(up.dashboardUrl, false),
       hugeLogin(up.dashboardUrl, false),
     ]);
-    const chunked = await Promise.all([hugeLogin(up.dashboardUrl, true), hugeLogin(up.dashboardUrl, true)]);
+    const chunked = await Promise.all([
+      hugeLogin(up.dashboardUrl, true, BODY_BYTES),
+      hugeLogin(up.dashboardUrl, true, BODY_BYTES),
+    ]);
     // Keep the device going a little past the attack, so a delayed effect would show.
     await new Promise((r) => setTimeout(r, 2000));
     const attackEnd = Date.now();
@@ -193,8 +153,10 @@ export async function benchHostile(): Promise<BenchReport> {
       device.results.filter((r) => r.at >= attackStart && r.at <= attackEnd),
       (attackEnd - attackStart) / 1000,
     );
-    const fmt = (a: { status: string; sentMB: number; ms: number }[]) =>
-      a.map((x) => `${x.status} after ${x.sentMB.toFixed(2)} MB sent, ${Math.round(x.ms)} ms`).join('; ');
+    const fmt = (a: HugeBodyResult[]) =>
+      a
+        .map((x) => `${x.status} after ${(x.sent / 2 ** 20).toFixed(2)} MB written, ${Math.round(x.ms)} ms`)
+        .join('; ');
     return {
       bench: 'hostile: 2 × 256 MB unauthenticated POST /login, declared then chunked, while a device posts',
       figures: {

@@ -3,18 +3,9 @@
 // requests in flight at the same time are all accepted.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../eventing/contract.ts';
-import type { VigilFunction } from '../../eventing/subscriber.ts';
 import { startTestRuntime, type TestRuntime } from '../../runtime/testing.ts';
 import { type EnrolledDevice, enrollDevice } from '../../storage/patients-store.ts';
-import { recorder } from '../recorder/index.ts';
-
-const quiet = (name: string): VigilFunction => ({ name, handle: async () => [] });
-const FUNCTIONS = new Map<string, VigilFunction>([
-  ['recorder', recorder],
-  ['seizure-detector', quiet('seizure-detector')],
-  ['heart-rate-monitor', quiet('heart-rate-monitor')],
-  ['technical-alarms', quiet('technical-alarms')],
-]);
+import { recorderOnly } from '../testing.ts';
 
 let n = 0;
 const nextId = () => `hostile-${Date.now()}-${n++}`;
@@ -70,7 +61,7 @@ describe.each(['sqlite', 'mysql'] as const)('hostile CloudEvents on %s', (backen
   const stored = async () => Number((await rt.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM events'))?.n);
 
   beforeAll(async () => {
-    rt = await startTestRuntime(backend, { functions: FUNCTIONS });
+    rt = await startTestRuntime(backend, { functions: await recorderOnly() });
     other = await enrollDevice(rt.db, { patientId: 'patient-1', kind: 'watch' });
   });
   afterAll(async () => {
