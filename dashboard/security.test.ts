@@ -121,6 +121,43 @@ describe.each(testBackends)('dashboard door on $name', (backend) => {
     expect((await postLogin(base, await loginForm(base, device), 'cy', PASSWORD)).status).toBe(303);
   });
 
+  it('slows password spraying from one client address, named by X-Forwarded-For behind a trusted proxy', async () => {
+    const proxies = new BlockList();
+    proxies.addSubnet('127.0.0.0', 8);
+    proxies.addSubnet('10.0.0.0', 8);
+    const behind = createDashboardApp({
+      db,
+      now: () => clock,
+      publicUrl: undefined,
+      trustedProxies: proxies,
+    });
+    const srv = await listen(behind, 0, '127.0.0.1');
+    try {
+      const spray = async (from: string, username: string) => {
+        const form = await loginForm(srv.url);
+        return fetch(`${srv.url}/login`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: {
+            cookie: form.cookie,
+            'content-type': 'application/x-www-form-urlencoded',
+            'x-forwarded-for': `${from}, 10.1.2.3`,
+          },
+          body: new URLSearchParams({ username, password: 'Summer2026!!', _csrf: form.token }).toString(),
+        });
+      };
+      for (let i = 0; i < 20; i++) expect((await spray('198.51.100.7', `nobody-${i}`)).status).toBe(401);
+      expect((await spray('198.51.100.7', 'nobody-20')).status).toBe(429);
+      // Another client behind the same proxy is not slowed, and the audit log names the real client.
+      expect((await spray('203.0.113.5', 'nobody-21')).status).toBe(401);
+      const audit = await accountAudit(db, { username: 'nobody-21' });
+      expect(audit[0]?.clientIp).toBe('203.0.113.5');
+    } finally {
+      behind.poller.stop();
+      await srv.close();
+    }
+  });
+
   it('sends a signed-in user only to same-origin paths', async () => {
     const s = await login(app, 'ada');
     for (const next of [

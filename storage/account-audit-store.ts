@@ -6,7 +6,6 @@ import type { Db } from './db.ts';
 export const ACCOUNT_ACTIONS = [
   'login',
   'login-failed',
-  'login-throttled',
   'logout',
   'user-created',
   'password-changed',

@@ -1,7 +1,8 @@
 // Sign-in throttling with growing delays (OWASP ASVS 4.0 §2.2.1), atomic across requests and replicas.
 // Each key (an account, a known browser of an account, a client address) is one row; an attempt first
-// claims every key it falls under with a conditional UPDATE, so only one attempt per key is checked at
-// a time and none before the key's delay has passed; the outcome then sets the next delay. Nothing
+// claims every key it falls under with a conditional UPDATE, so none is checked before a key's delay
+// has passed, and for an account (or a browser of it) only one attempt at a time; the outcome then
+// sets the next delay. A client address is not exclusive: people behind one NAT sign in together. Nothing
 // locks an account outright: after the free failures the delay doubles from 1 s up to a cap, and a
 // browser that signed in to the account before has its own key, which strangers' failures never touch.
 import type { Db } from './db.ts';
@@ -11,12 +12,14 @@ export interface ThrottleRule {
   free: number;
   /** Longest delay between two checked attempts. */
   maxDelayMs: number;
+  /** Only one attempt under the key is checked at a time (the account), or any number (an address). */
+  exclusive: boolean;
 }
 
 export const THROTTLE_RULES = {
-  account: { free: 5, maxDelayMs: 60_000 },
-  device: { free: 10, maxDelayMs: 60_000 },
-  address: { free: 20, maxDelayMs: 15 * 60_000 },
+  account: { free: 5, maxDelayMs: 60_000, exclusive: true },
+  device: { free: 10, maxDelayMs: 60_000, exclusive: true },
+  address: { free: 20, maxDelayMs: 15 * 60_000, exclusive: false },
 } as const satisfies Record<string, ThrottleRule>;
 
 /** A failure streak is forgotten after this long without failures. */
@@ -42,6 +45,13 @@ async function claimOne(db: Db, key: ThrottleKey, now: number): Promise<Claim> {
     `${verb} INTO login_throttle (key_hash, failures, next_at, busy_until, updated_at) VALUES (?, 0, 0, 0, ?)`,
     [key.hash, now],
   );
+  if (!key.rule.exclusive) {
+    const row = await db.get<{ next_at: number }>('SELECT next_at FROM login_throttle WHERE key_hash = ?', [
+      key.hash,
+    ]);
+    const next = Number(row?.next_at ?? 0);
+    return next <= now ? { ok: true } : { ok: false, retryAt: next };
+  }
   const got = await db.run(
     'UPDATE login_throttle SET busy_until = ? WHERE key_hash = ? AND busy_until <= ? AND next_at <= ?',
     [now + LEASE_MS, key.hash, now, now],
@@ -58,7 +68,25 @@ async function claimOne(db: Db, key: ThrottleKey, now: number): Promise<Claim> {
 
 async function releaseOne(db: Db, key: ThrottleKey, now: number, outcome: 'success' | 'failure' | 'none') {
   if (outcome === 'none') {
-    await db.run('UPDATE login_throttle SET busy_until = 0 WHERE key_hash = ?', [key.hash]);
+    if (key.rule.exclusive)
+      await db.run('UPDATE login_throttle SET busy_until = 0 WHERE key_hash = ?', [key.hash]);
+    return;
+  }
+  if (!key.rule.exclusive && outcome === 'failure') {
+    // Not held, so counted in one statement; the delay only ever moves later.
+    await db.run(
+      'UPDATE login_throttle SET failures = CASE WHEN updated_at < ? THEN 1 ELSE failures + 1 END, updated_at = ? WHERE key_hash = ?',
+      [now - THROTTLE_WINDOW_MS, now, key.hash],
+    );
+    const row = await db.get<{ failures: number }>('SELECT failures FROM login_throttle WHERE key_hash = ?', [
+      key.hash,
+    ]);
+    const next = now + delayAfter(Number(row?.failures ?? 0), key.rule);
+    await db.run('UPDATE login_throttle SET next_at = ? WHERE key_hash = ? AND next_at < ?', [
+      next,
+      key.hash,
+      next,
+    ]);
     return;
   }
   if (outcome === 'success') {
@@ -68,7 +96,7 @@ async function releaseOne(db: Db, key: ThrottleKey, now: number, outcome: 'succe
     );
     return;
   }
-  // We hold the key, so this read-then-write is not racing another attempt on it.
+  // We hold the key (or it is a success), so this read-then-write is not racing another attempt on it.
   const row = await db.get<{ failures: number; updated_at: number }>(
     'SELECT failures, updated_at FROM login_throttle WHERE key_hash = ?',
     [key.hash],

@@ -115,16 +115,14 @@ export function loginRoutes(deps: DashboardDeps): Hono<AppEnv> {
       hash: keyedHash(secret, `throttle|address|${ip}`),
       rule: THROTTLE_RULES.address,
     };
-    const claim = await claimThrottle(deps.db, [accountKey, addressKey], now);
+    // Unknown browsers: the address first, so a flood of made-up usernames from one address stops
+    // there before it creates a row per name; a known browser has its own lane, which neither strangers
+    // on the account nor others behind the same address can slow. Throttled attempts are not audited
+    // one by one (a flood would fill the log); the failures that led to the delay are.
+    const keys = nonce ? [accountKey] : [addressKey, accountKey];
+    const claim = await claimThrottle(deps.db, keys, now);
     if (!claim.ok) {
       const wait = Math.max(1, Math.ceil((claim.retryAt - now) / 1000));
-      await auditAccount(deps.db, {
-        actor: name,
-        action: 'login-throttled',
-        username: name,
-        clientIp: ip,
-        at: now,
-      });
       c.header('Retry-After', String(wait));
       return c.html(
         loginPage(c, deps, {
@@ -141,20 +139,17 @@ export function loginRoutes(deps: DashboardDeps): Hono<AppEnv> {
     } catch (err) {
       await releaseThrottle(
         deps.db,
-        [
-          [accountKey, 'none'],
-          [addressKey, 'none'],
-        ],
+        keys.map((k) => [k, 'none'] as const),
         now,
       );
       throw err;
     }
+    // A success clears the account's (or browser's) streak, not the address's.
+    const outcome = (k: ThrottleKey) =>
+      k === accountKey ? (user ? 'success' : 'failure') : user ? 'none' : 'failure';
     await releaseThrottle(
       deps.db,
-      [
-        [accountKey, user ? 'success' : 'failure'],
-        [addressKey, user ? 'none' : 'failure'],
-      ],
+      keys.map((k) => [k, outcome(k)] as const),
       deps.now(),
     );
     await auditAccount(deps.db, {
