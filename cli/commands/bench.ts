@@ -18,7 +18,11 @@ import { SCENARIOS } from '../../perf/scenarios/index.ts';
 
 const PERF = path.resolve(import.meta.dirname, '../../perf');
 /** Benches other engineers own; run as scripts when present (exit code 0 = their thresholds passed). */
-const EXTERNAL = { detector: 'bench-detector.ts', dashboard: 'bench-dashboard.ts' } as const;
+const EXTERNAL = {
+  detector: 'bench-detector.ts',
+  dashboard: 'bench-dashboard.ts',
+  hostile: 'bench-hostile.ts',
+} as const;
 const BENCHES = [
   'simulator',
   'ingest',
@@ -29,6 +33,7 @@ const BENCHES = [
   'ceiling',
   'detector',
   'dashboard',
+  'hostile',
 ] as const;
 type BenchName = (typeof BENCHES)[number];
 
@@ -45,6 +50,8 @@ Benchmarks (default: all, in this order): ${BENCHES.join(', ')}
   ceiling    what 2 cores allow for EEG JSON ingest: a parse-only server, and CPU per chunk by stage
   detector   perf/bench-detector.ts, when present
   dashboard  perf/bench-dashboard.ts, when present
+  hostile    2 x 256 MB unauthenticated login bodies against npm start's build while a device posts
+             (bars: RSS < 300 MB, every device event acknowledged)
 
 Options:
   --scenario NAME    ingest scenario(s) to run (default all: ${SCENARIOS.map((s) => s.name).join(', ')})
