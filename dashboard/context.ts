@@ -10,6 +10,8 @@ export interface DashboardDeps {
   secret(): Promise<string>;
   secureCookies: boolean;
   poller: EventPoller;
+  /** IANA zone every page shows times in (VIGIL_WARD_TIMEZONE). */
+  wardTimeZone: string;
 }
 
 /** The acting user, as `c.get('user')` for every route mounted behind authentication. */

@@ -2,6 +2,7 @@
 // shared but the database), served by @hono/node-server.
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import { compress } from 'hono/compress';
 import { secureHeaders } from 'hono/secure-headers';
 import { getConfig } from '../config/env.ts';
 import { createFhirRoutes } from '../fhir/routes.ts';
@@ -10,14 +11,15 @@ import { resolveSecret } from '../storage/users-store.ts';
 import { alertsRoutes } from './api/alerts-routes.ts';
 import { createLimitsRoutes } from './api/limits-routes.ts';
 import { patientsRoutes } from './api/patients-routes.ts';
+import { staticRoutes } from './assets/static-routes.ts';
 import { loginRoutes } from './auth/login-routes.ts';
 import { authMiddleware } from './auth/middleware.ts';
 import type { AppEnv, DashboardDeps } from './context.ts';
 import { BadParam, problem } from './http/problem.ts';
 import { EventPoller } from './live/poller.ts';
 import { streamRoutes } from './live/stream-route.ts';
+import { errorPage, wantsHtml } from './pages/error-page.ts';
 import { pageRoutes } from './pages/routes.ts';
-import { staticRoutes } from './static-routes.ts';
 
 export interface DashboardOptions {
   db: Db;
@@ -26,6 +28,8 @@ export interface DashboardOptions {
   now?: () => number;
   /** Poll interval of the shared live-event loop (ms). */
   pollIntervalMs?: number;
+  /** The ward's IANA time zone. Default: VIGIL_WARD_TIMEZONE. */
+  wardTimeZone?: string;
 }
 
 export type DashboardApp = Hono<AppEnv> & { poller: EventPoller };
@@ -45,6 +49,7 @@ export function createDashboardApp(opts: DashboardOptions): DashboardApp {
     },
     secureCookies: opts.secureCookies ?? getConfig().VIGIL_SECURE_COOKIES,
     poller: new EventPoller(opts.db, { intervalMs: opts.pollIntervalMs ?? 150, now }),
+    wardTimeZone: opts.wardTimeZone ?? getConfig().VIGIL_WARD_TIMEZONE,
   };
 
   const app = new Hono<AppEnv>();
@@ -73,6 +78,10 @@ export function createDashboardApp(opts: DashboardOptions): DashboardApp {
     }
   });
   app.route('/', staticRoutes());
+  // JSON (history, trends, FHIR) is compressed on the fly. HTML is not: it carries the CSRF token next
+  // to text an attacker could choose (query filters), the setting a BREACH-style attack needs; pages are
+  // small and their assets come precompressed. SSE is never compressed (it must flush per event).
+  app.use('*', compress({ contentTypeFilter: /^application\/(?:[a-z.+-]+\+)?json\b/ }));
   app.use('*', authMiddleware(deps));
   app.use('*', async (c, next) => {
     await next();
@@ -88,15 +97,30 @@ export function createDashboardApp(opts: DashboardOptions): DashboardApp {
   app.route('/', pageRoutes(deps));
 
   app.notFound((c) =>
-    c.req.path.startsWith('/api/')
-      ? problem(c, 404, `no route ${c.req.method} ${c.req.path}`)
-      : c.html('<!doctype html><title>Not found</title><p>Not found. <a href="/">Ward</a></p>', 404),
+    wantsHtml(c)
+      ? errorPage(
+          c,
+          deps,
+          404,
+          'There is no page at this address. It may have moved, or the link is mistyped.',
+        )
+      : problem(c, 404, `no route ${c.req.method} ${c.req.path}`),
   );
   app.onError((err, c) => {
-    if (err instanceof BadParam) return problem(c, 400, err.message, { field: err.field });
+    if (err instanceof BadParam)
+      return wantsHtml(c)
+        ? errorPage(c, deps, 400, `${err.message}.`)
+        : problem(c, 400, err.message, { field: err.field });
     // No request data in logs: it may identify a patient.
     console.error(`dashboard: ${c.req.method} ${c.req.routePath} failed: ${err.name}: ${err.message}`);
-    return problem(c, 500, 'the dashboard hit an internal error; it has been logged');
+    return wantsHtml(c)
+      ? errorPage(
+          c,
+          deps,
+          500,
+          'The dashboard hit an internal error; it has been logged. Try again in a moment.',
+        )
+      : problem(c, 500, 'the dashboard hit an internal error; it has been logged');
   });
   return Object.assign(app, { poller: deps.poller });
 }
