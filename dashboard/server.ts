@@ -130,12 +130,14 @@ export interface StartOptions {
   port: number;
   host?: string;
   secureCookies?: boolean;
+  wardTimeZone?: string;
 }
 
 export async function startDashboard(opts: StartOptions): Promise<{ url: string; close(): Promise<void> }> {
   const app = createDashboardApp({
     db: opts.db,
     ...(opts.secureCookies !== undefined ? { secureCookies: opts.secureCookies } : {}),
+    ...(opts.wardTimeZone !== undefined ? { wardTimeZone: opts.wardTimeZone } : {}),
   });
   const host = opts.host ?? '127.0.0.1';
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {

@@ -71,8 +71,10 @@ async function refresh() {
     const tbody = document.querySelector('#alerts-table tbody');
     const freshBody = doc.querySelector('#alerts-table tbody');
     if (tbody && freshBody) {
+      // Counted first: patching moves the fresh rows into the page.
+      const rows = freshBody.children.length;
       patchRows(tbody, freshBody);
-      document.getElementById('alerts-table').hidden = freshBody.children.length === 0;
+      document.getElementById('alerts-table').hidden = rows === 0;
       const empty = document.getElementById('alerts-empty');
       const freshEmpty = doc.getElementById('alerts-empty');
       if (empty && !freshEmpty) empty.remove();

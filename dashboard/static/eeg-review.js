@@ -235,7 +235,9 @@ export class EegReview {
     ].join(', ');
     const channelText = s.count
       ? `channels ${this.offset + 1}–${this.offset + shown.length} of ${montage.length} (${shown.join(', ')})`
-      : `all ${montage.length} channels in montage order (${shown.join(', ')})`;
+      : montage.length === 1
+        ? `the recording's one channel (${shown[0]})`
+        : `all ${montage.length} channels in montage order (${shown.join(', ')})`;
     this.descEl.textContent =
       `${this.live ? 'Live' : 'Paused'} page ${fmtTime(page.start)} to ${fmtClock(end)}, ${s.seconds} s, ${channelText}; ` +
       `sensitivity ${s.sensitivity} µV/mm (scale bar ${s.sensitivity * 10} µV); ${filters}` +

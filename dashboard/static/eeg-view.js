@@ -24,9 +24,9 @@ export function fitCanvas(canvas, cssHeight) {
   return { ctx, width: w, height: cssHeight, dpr };
 }
 
-/** Row height for `n` channels: roomy for a few, at least 18 px for a full montage. */
+/** Row height for `n` channels: 34 px each for a 23-channel montage, up to 160 px for one channel. */
 export function rowHeight(n) {
-  return Math.max(18, Math.min(60, Math.floor(560 / Math.max(1, n))));
+  return Math.max(24, Math.min(160, Math.floor(800 / Math.max(1, n))));
 }
 
 /**
@@ -72,7 +72,7 @@ export function drawEeg(canvas, { rows, page, sensitivity, tickLabel }) {
   ctx.rect(x0, 0, plotW, height - axisH);
   ctx.clip();
   ctx.strokeStyle = TRACE;
-  ctx.lineWidth = 1;
+  ctx.lineWidth = 0.8;
   rows.forEach((row, r) => {
     const mid = r * rh + rh / 2;
     for (const seg of row.segments) drawSegment(ctx, seg, xOf, mid, pxPerUv, msPerPx / dpr, x0, x0 + plotW);

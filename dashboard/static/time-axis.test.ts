@@ -1,16 +1,10 @@
 // The chart time axis: ticks on round steps of the ward's clock, wall-time conversion across zones and
 // daylight saving, and gaps drawn as gaps.
 import { describe, expect, it } from 'vitest';
-// @ts-expect-error: a plain browser ES module without types
-import {
-  gapThreshold,
-  msToWardWall,
-  tickStep,
-  timeTicks,
-  wardWallToMs,
-  withGaps,
-  zoneOffsetMs,
-} from './time-axis.js';
+// The browser module has no types: its functions are used untyped here.
+// biome-ignore format: the directive below must stay on the import's line
+// @ts-expect-error
+import { gapThreshold, msToWardWall, tickStep, timeTicks, wardWallToMs, withGaps, zoneOffsetMs } from './time-axis.js';
 
 const MIN = 60_000;
 
