@@ -33,7 +33,9 @@ export interface TrendQuery {
 export const MAX_BUCKETS = 2000;
 
 const bucketExpr = (db: Db, col: string) =>
-  db.dialect === 'mysql' ? `(${col} DIV ?) * ?` : `(CAST(${col} AS INTEGER) / ?) * ?`;
+  db.dialect === 'mysql'
+    ? `(${col} DIV ?) * ?`
+    : `(CAST(${col} AS INTEGER) / CAST(? AS INTEGER)) * CAST(? AS INTEGER)`;
 
 export async function heartRateTrend(db: Db, q: TrendQuery): Promise<HeartRateBucket[]> {
   const rows = await db.all<{ device_id: string; b: number; bpm: number; lo: number; hi: number; n: number }>(
