@@ -102,11 +102,14 @@ try {
   }
   const seizures = await listAlerts(rt.db, { kind: 'seizure', limit: 5 });
   console.log(`seizure alerts: ${seizures.total}`);
-  await page.waitForTimeout(500);
+  // Bonn set E is intracranial (hundreds of µV): read at 100 µV/mm, as a reviewer would set it.
+  await page.selectOption('#eeg-controls select[name=sensitivity]', '100');
+  await page.waitForTimeout(1200);
   await page.screenshot({ path: join(OUT, 'patient-seizure.png'), fullPage: true });
 
   const montage = await context.newPage();
   await montage.goto(`${dash.url}/patients/sim-002`);
+  await montage.selectOption('#eeg-controls select[name=sensitivity]', '20');
   await montage.waitForTimeout(6000);
   await montage.screenshot({ path: join(OUT, 'patient-montage.png'), fullPage: true });
 
@@ -114,6 +117,13 @@ try {
   await page.waitForTimeout(1500);
   await page.screenshot({ path: join(OUT, 'ward.png'), fullPage: true });
   await page.goto(`${dash.url}/alerts`);
+  // One alert acknowledged with a note, so the inbox shows who acknowledged it and when.
+  const tachy = page.locator('tr[data-alert][data-status="raised"]', { hasText: 'tachycardia' }).first();
+  if ((await tachy.count()) > 0) {
+    await tachy.locator('input[name=note]').fill('at the bedside, patient anxious');
+    await tachy.locator('button.ack').click();
+    await page.waitForURL(/\/alerts/);
+  }
   await page.waitForTimeout(800);
   await page.screenshot({ path: join(OUT, 'alerts.png'), fullPage: true });
 

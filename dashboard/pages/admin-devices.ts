@@ -42,13 +42,13 @@ export function devicesSection(devices: Device[], patients: Patient[], clock: Wa
 ${
   devices.length === 0
     ? html`<p class="empty">No devices enrolled yet.</p>`
-    : html`<div class="scroll"><table class="devices-table"><caption class="sr-only">Enrolled devices and their state</caption>
+    : html`<div class="scroll"><table class="devices-table cards"><caption class="sr-only">Enrolled devices and their state</caption>
 <thead><tr><th scope="col">Device</th><th scope="col">Patient</th><th scope="col">Kind</th><th scope="col">Enrolled</th><th scope="col">Last seen</th><th scope="col">State</th><th scope="col">Actions</th></tr></thead>
 <tbody>${devices.map((d) => {
         const state = deviceState(d);
-        return html`<tr data-device-row="${d.id}" data-state="${state}"><td>${d.id}</td><td>${names.get(d.patientId) ?? d.patientId} <span class="muted small">${d.patientId}</span></td><td>${d.kind}</td><td>${clock.el(d.createdAt)}</td><td>${clock.el(d.lastSeenAt)}</td><td>${state}${
+        return html`<tr data-device-row="${d.id}" data-state="${state}"><td data-label="Device" class="wide">${d.id}</td><td data-label="Patient">${names.get(d.patientId) ?? d.patientId} <span class="muted small">${d.patientId}</span></td><td data-label="Kind">${d.kind}</td><td data-label="Enrolled">${clock.el(d.createdAt)}</td><td data-label="Last seen">${clock.el(d.lastSeenAt)}</td><td data-label="State">${state}${
           state === 'retired' ? html` <span class="small muted">${clock.el(d.retiredAt)}</span>` : ''
-        }${state === 'revoked' ? html` <span class="small muted">${clock.el(d.revokedAt)}</span>` : ''}</td><td>${
+        }${state === 'revoked' ? html` <span class="small muted">${clock.el(d.revokedAt)}</span>` : ''}</td><td data-label="Actions">${
           state === 'active'
             ? html`<a class="button secondary small" href="/admin/devices/${encodeURIComponent(d.id)}/retire" aria-label="Retire device ${d.id}…">Retire…</a> <a class="button secondary small" href="/admin/devices/${encodeURIComponent(d.id)}/revoke" aria-label="Revoke token of device ${d.id}…">Revoke…</a>`
             : html`<span class="muted small">—</span>`

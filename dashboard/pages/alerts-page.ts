@@ -45,10 +45,10 @@ export function alertRow(a: Alert, csrf: string, back: string, names: PatientNam
   return html`<tr data-alert="${a.alertId}" data-status="${a.status}" data-patient="${a.patientId}" tabindex="-1">
   <td data-label="Severity">${severityBadge(a.severity)}</td>
   <td data-label="Alert">${a.kind}<div class="small muted">${a.category}${a.mergedCount ? ` · ${a.mergedCount} repeat(s) merged` : ''}</div></td>
-  <td data-label="Patient"><a href="/patients/${encodeURIComponent(a.patientId)}">${patientLabel(a, names)}</a><div class="small muted">${a.patientId}</div></td>
+  <td data-label="Patient" class="wide"><a href="/patients/${encodeURIComponent(a.patientId)}">${patientLabel(a, names)}</a><div class="small muted">${a.patientId}</div></td>
   <td data-label="Raised">${clock.el(a.raisedAt)}</td>
   <td data-label="Status">${statusBadge(a.status)}</td>
-  <td data-label="Actions">${actionForms(a, csrf, back, names, clock)} <a class="small" href="/alerts/${encodeURIComponent(a.alertId)}">audit trail</a></td>
+  <td data-label="Actions" class="wide">${actionForms(a, csrf, back, names, clock)} <a class="small" href="/alerts/${encodeURIComponent(a.alertId)}">audit trail</a></td>
 </tr>`;
 }
 
@@ -78,7 +78,7 @@ ${
     ? html`<p class="empty card" id="alerts-empty">No alerts match these filters${f.status === 'open' ? ': nothing is waiting for acknowledgement' : ''}.</p>`
     : ''
 }
-<table class="alerts" id="alerts-table"${page.items.length === 0 ? html` hidden` : ''}>
+<table class="alerts cards" id="alerts-table"${page.items.length === 0 ? html` hidden` : ''}>
 <caption class="sr-only">Alerts, newest first</caption>
 <thead><tr><th scope="col">Severity</th><th scope="col">Alert</th><th scope="col">Patient</th><th scope="col">Raised</th><th scope="col">Status</th><th scope="col">Actions</th></tr></thead>
 <tbody>${page.items.map((a) => alertRow(a, csrf, back, names, clock))}</tbody>
@@ -105,10 +105,10 @@ export function alertDetailBody(
   <dt>Evidence</dt><dd><code class="evidence">${JSON.stringify(a.evidence)}</code></dd>
 </dl>${actionForms(a, csrf, back, names, clock)}</section>
 <section class="card" aria-labelledby="audit-h"><h2 id="audit-h">Audit trail</h2>
-<div class="scroll"><table class="audit"><thead><tr><th scope="col">When</th><th scope="col">Action</th><th scope="col">By</th><th scope="col">Change</th><th scope="col">Note</th></tr></thead>
+<div class="scroll"><table class="audit cards"><thead><tr><th scope="col">When</th><th scope="col">Action</th><th scope="col">By</th><th scope="col">Change</th><th scope="col">Note</th></tr></thead>
 <tbody>${audit.map(
     (e) =>
-      html`<tr><td>${clock.el(e.at)}</td><td>${e.action}</td><td>${e.actor}</td><td>${e.fromStatus ?? '—'} → ${e.toStatus ?? '—'}</td><td>${e.note}</td></tr>`,
+      html`<tr><td data-label="When">${clock.el(e.at)}</td><td data-label="Action">${e.action}</td><td data-label="By">${e.actor}</td><td data-label="Change">${e.fromStatus ?? '—'} → ${e.toStatus ?? '—'}</td><td data-label="Note" class="wide">${e.note}</td></tr>`,
   )}</tbody></table></div></section>`;
 }
 
