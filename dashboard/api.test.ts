@@ -2,6 +2,7 @@
 // roles, CSRF, login throttling, pagination, bad parameters, alert actions and the live poller.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/env.ts';
+import { EVENT_TYPES } from '../eventing/contract.ts';
 import type { Db } from '../storage/db.ts';
 import { addPatient, enrollDevice } from '../storage/patients-store.ts';
 import { testBackends } from '../storage/testing.ts';

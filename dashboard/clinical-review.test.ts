@@ -61,6 +61,7 @@ describe('the dashboard as clinicians read it, in Chromium', () => {
   let page: Page;
   let base: string;
   let eegDevice: string;
+  let watch2: string;
   const t0 = Date.now() - 20_000;
 
   beforeAll(async () => {
@@ -73,6 +74,16 @@ describe('the dashboard as clinicians read it, in Chromium', () => {
     const hr: Array<[number, number]> = [];
     for (let s = 0; s < 300; s++) if (s < 120 || s >= 180) hr.push([t0 - 300_000 + s * 1000, 70 + (s % 7)]);
     await rt.broker.accept([heartRateEvent('patient-1', rt.device.deviceId, 'hr-history', hr)]);
+    // A second heart-rate device on the same patient: its own line, not a zig-zag with the first.
+    watch2 = (await enrollDevice(rt.db, { patientId: 'patient-1', kind: 'apple-watch' })).deviceId;
+    await rt.broker.accept([
+      heartRateEvent(
+        'patient-1',
+        watch2,
+        'hr-watch2',
+        Array.from({ length: 30 }, (_, s) => [t0 - 60_000 + s * 2000, 90]),
+      ),
+    ]);
     await rt.broker.accept([
       alertEvent('patient-1', 'al-seizure', Date.now() - 5000),
       alertEvent('patient-2', 'al-tachy', Date.now() - 4000, 'tachycardia'),
@@ -202,6 +213,10 @@ describe('the dashboard as clinicians read it, in Chromium', () => {
       .poll(() => page.textContent('#eeg-desc'))
       .toContain(`all 23 channels in montage order (${MONTAGE.join(', ')})`);
     const desc = (await page.textContent('#eeg-desc'))!;
+    expect(await page.textContent('main')).not.toMatch(/counts as seizure at|≥ 0\.0/);
+    expect(await page.textContent('.legend')).toContain(
+      'an alert is raised when 3 of 4 seconds in a row look seizure-like',
+    );
     expect(desc).toContain('sensitivity 7 µV/mm (scale bar 70 µV)');
     expect(desc).toContain('20 s');
     await page.locator('#eeg-controls select[name=sensitivity]').selectOption('50');
@@ -214,7 +229,7 @@ describe('the dashboard as clinicians read it, in Chromium', () => {
     await expect
       .poll(() => page.textContent('#eeg-desc'))
       .toContain('sensitivity 50 µV/mm (scale bar 500 µV)');
-    expect(await page.textContent('#eeg-desc')).toContain('notch 50 Hz');
+    await expect.poll(() => page.textContent('#eeg-desc')).toContain('notch 50 Hz');
     // The canvas is drawn at the screen's pixel density over the plot width: not a 64-Hz resample.
     const size = await page.evaluate(() => {
       const c = document.getElementById('eeg-canvas') as HTMLCanvasElement;
