@@ -68,6 +68,20 @@ for (const p of patients) {
 }
 const eeg = await Promise.all(patients.map((p) => loadEegFile(demo(p.eeg))));
 const hr = await Promise.all(patients.map((p) => loadHrFile(demo(p.hr))));
+// The heart-rate records' first 8 minutes, sent now as fast as ingest acknowledges them but stamped
+// over the 8 minutes just past, so the trends have history (as a watch syncing its backlog would).
+const backfillStart = Date.now() - 480_000;
+await runSimulation({
+  url: rt.ingestUrl,
+  credentials,
+  eeg: [],
+  hr,
+  speed: Number.POSITIVE_INFINITY,
+  chunkSeconds: 10,
+  encoding: 'binary',
+  wallNow: () => backfillStart,
+});
+await rt.idle();
 console.log(`dashboard ${dash.url}; simulating ${patients.length} patients for ${SECONDS} s`);
 const simulation = runSimulation({
   url: rt.ingestUrl,
@@ -111,7 +125,7 @@ try {
   await montage.goto(`${dash.url}/patients/sim-002`);
   await montage.selectOption('#eeg-controls select[name=sensitivity]', '20');
   await montage.waitForTimeout(6000);
-  await montage.screenshot({ path: join(OUT, 'patient-montage.png'), fullPage: true });
+  await montage.locator('.eeg-review').screenshot({ path: join(OUT, 'patient-montage.png') });
 
   await page.goto(`${dash.url}/`);
   await page.waitForTimeout(1500);

@@ -227,7 +227,7 @@ export class EegReview {
       perSecondPx * (window.devicePixelRatio || 1) >= hz
         ? 'every sample drawn'
         : 'every sample drawn as a min–max envelope per screen pixel';
-    this.montageEl.textContent = `${montage.length} channels, ${hz} Hz${recorded}, ${resolution}; device ${this.device}`;
+    this.montageEl.textContent = `${montage.length} channel${montage.length === 1 ? '' : 's'}, ${hz} Hz${recorded}, ${resolution}; device ${this.device}`;
     const filters = [
       s.highPass ? `high-pass ${s.highPass} Hz` : 'high-pass off',
       s.lowPass ? `low-pass ${s.lowPass} Hz` : 'low-pass off',
