@@ -236,6 +236,43 @@ describe.each(testBackends)('dashboard API on $name', (backend) => {
     expect(r.heartRate.filter((b: { deviceId: string }) => b.deviceId === other)).toEqual([
       { deviceId: other, time: new Date(T0).toISOString(), bpm: 105, min: 100, max: 110, samples: 2 },
     ]);
+    // The detector: each window scored as the detector does, counted per device and bucket.
+    await store(db, [
+      {
+        specversion: '1.0',
+        id: 'eeg-1.prediction',
+        source: '/functions/seizure-detector',
+        type: EVENT_TYPES.eegPrediction,
+        subject: 'p1',
+        time: new Date(T0).toISOString(),
+        datacontenttype: 'application/json',
+        data: {
+          patientId: 'p1',
+          deviceId,
+          chunkEventId: 'eeg-1',
+          chunkSource: `/devices/${deviceId}`,
+          windowStart: new Date(T0).toISOString(),
+          windowSeconds: 1,
+          windowProbabilities: [
+            [0.9, 0.8],
+            [0.001, 0.002],
+          ],
+          chunkProbability: 0.85,
+          label: 'seizure',
+          modelVersion: 'test',
+        },
+      },
+    ]);
+    expect(r.detector).toEqual([]);
+    const det = await (await get(`/api/patients/p1/trend?${q}&bucketSeconds=10`, clinician)).json();
+    expect(det.detector).toEqual([
+      { deviceId, time: new Date(T0).toISOString(), windows: 2, seizureLike: 1 },
+    ]);
+    const preds = await (await get(`/api/patients/p1/predictions?${q}`, clinician)).json();
+    expect(preds.items[0].windows).toEqual([
+      { start: new Date(T0).toISOString(), seizureLike: true },
+      { start: new Date(T0 + 1000).toISOString(), seizureLike: false },
+    ]);
     const day = await (
       await get(
         `/api/patients/p1/trend?from=${new Date(T0).toISOString()}&to=${new Date(T0 + 86_400_000).toISOString()}`,

@@ -6,37 +6,16 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectPath } from '../config/project-root.ts';
 import { EVENT_TYPES } from '../eventing/contract.ts';
 import { startTestRuntime, type TestRuntime } from '../runtime/testing.ts';
+import { loadEegFile } from '../simulator/recordings.ts';
 import { addPatient, enrollDevice } from '../storage/patients-store.ts';
 import { addUser, alertEvent, CHROMIUM, eegEvent, heartRateEvent, PASSWORD } from './testing.ts';
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const MONTAGE = [
-  'FP1-F7',
-  'F7-T7',
-  'T7-P7',
-  'P7-O1',
-  'FP1-F3',
-  'F3-C3',
-  'C3-P3',
-  'P3-O1',
-  'FP2-F4',
-  'F4-C4',
-  'C4-P4',
-  'P4-O2',
-  'FP2-F8',
-  'F8-T8',
-  'T8-P8',
-  'P8-O2',
-  'FZ-CZ',
-  'CZ-PZ',
-  'P7-T7',
-  'T7-FT9',
-  'FT9-FT10',
-  'FT10-T8',
-  'T8-P8b',
-];
+/** The CHB-MIT recording's own montage, as the simulator reads it from the EDF header. */
+const MONTAGE = (await loadEegFile(projectPath('data/demo/eeg/chb01_03_Seizure.edf'))).channels;
 
 interface AxeResult {
   violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: string[] }> }>;

@@ -16,6 +16,7 @@ import { loadEegFile } from '../simulator/recordings.ts';
 import { EegChunker, eegChunkRequest } from '../simulator/requests.ts';
 import { addPatient, enrollDevice } from '../storage/patients-store.ts';
 import { createUser, resolveSecret } from '../storage/users-store.ts';
+import { percentile } from './percentile.ts';
 
 const { values } = parseArgs({
   options: { samples: { type: 'string', default: '120' }, rate: { type: 'string', default: '4' } },
@@ -23,10 +24,11 @@ const { values } = parseArgs({
 const SAMPLES = Number(values.samples);
 const RATE = Number(values.rate);
 
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-}
+const pct = (xs: number[], p: number) =>
+  percentile(
+    [...xs].sort((a, b) => a - b),
+    p,
+  );
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-page-'));
 const rt = await startRuntime({

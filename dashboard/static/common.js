@@ -59,6 +59,19 @@ export function fmtClock(ms, withSeconds = true) {
   return (withSeconds ? clockFmt : shortClockFmt).format(new Date(ms));
 }
 
+/** Wraps `fn` so that calls before the next animation frame run it once, at that frame. */
+export function oncePerFrame(fn) {
+  let pending = false;
+  return () => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      fn();
+    });
+  };
+}
+
 /** The same rule as ageText in dashboard/pages/format.ts. */
 export function ageText(ms, now = Date.now()) {
   const s = Math.max(0, Math.round((now - ms) / 1000));

@@ -1,7 +1,7 @@
 // EEG review on the patient page: keeps the recent chunks of each of the patient's EEG devices, builds
 // the page the controls ask for (device, channels, sensitivity, page length, filters, live or paused
 // at a time), draws it with eeg-view.js and describes it in words for screen readers.
-import { fmtClock, fmtTime } from './common.js';
+import { fmtClock, fmtTime, oncePerFrame } from './common.js';
 import { applyFilters, designFilters } from './eeg-filters.js';
 import { drawEeg, drawStrip } from './eeg-view.js';
 
@@ -31,7 +31,6 @@ export class EegReview {
     this.offset = 0;
     this.live = true;
     this.pageEnd = null;
-    this.pending = false;
     form.addEventListener('change', (e) => {
       if (e.target.name === 'count') this.offset = 0;
       if (e.target.name === 'device') {
@@ -162,14 +161,8 @@ export class EegReview {
     this.recorded = eeg.items[0]?.sourceSampleRateHz;
   }
 
-  draw() {
-    if (this.pending) return;
-    this.pending = true;
-    requestAnimationFrame(() => {
-      this.pending = false;
-      this.render();
-    });
-  }
+  /** Redraws at the next frame; any number of calls before it cost one render. */
+  draw = oncePerFrame(() => this.render());
 
   render() {
     const s = this.settings();

@@ -2,7 +2,7 @@
 // and the seizure detector (share of seconds that looked seizure-like, per device) over 15 min, 1 h,
 // 4 h or 24 h ending now (live), or a chosen range. Gaps are drawn as gaps, ticks sit on round steps
 // of the ward's clock, and each chart is summed up in words below it.
-import { fmtClock, fmtTime, WARD_ZONE } from './common.js';
+import { fmtClock, fmtTime, oncePerFrame, WARD_ZONE } from './common.js';
 import { gapThreshold, timeTicks, withGaps } from './time-axis.js';
 
 const Chart = window.Chart;
@@ -49,7 +49,6 @@ export class Trends {
     this.det = new Map();
     this.alerts = [];
     this.limits = null;
-    this.pending = false;
     this.hrChart = new Chart(hrCanvas, {
       type: 'line',
       data: { datasets: [] },
@@ -173,14 +172,8 @@ export class Trends {
     this.draw();
   }
 
-  draw() {
-    if (this.pending) return;
-    this.pending = true;
-    requestAnimationFrame(() => {
-      this.pending = false;
-      this.render();
-    });
-  }
+  /** Redraws at the next frame; any number of calls before it cost one render. */
+  draw = oncePerFrame(() => this.render());
 
   series(map, value) {
     const [from, to] = this.window();
