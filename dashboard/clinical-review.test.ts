@@ -13,6 +13,8 @@ import { loadEegFile } from '../simulator/recordings.ts';
 import { addPatient, enrollDevice } from '../storage/patients-store.ts';
 import { addUser, alertEvent, CHROMIUM, eegEvent, heartRateEvent, PASSWORD } from './testing.ts';
 
+/** Live updates under a loaded CI machine: give the page up to 5 s. */
+const POLL = { timeout: 5000 };
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 /** The CHB-MIT recording's own montage, as the simulator reads it from the EDF header. */
 const MONTAGE = (await loadEegFile(projectPath('data/demo/eeg/chb01_03_Seizure.edf'))).channels;
@@ -173,7 +175,7 @@ describe('the dashboard as clinicians read it, in Chromium', () => {
       'al-new',
     );
     await expect
-      .poll(() => page.locator('tr[data-alert="al-new"] .ack-info').textContent())
+      .poll(() => page.locator('tr[data-alert="al-new"] .ack-info').textContent(), POLL)
       .toMatch(/Acknowledged .* by other/);
   });
 
@@ -189,7 +191,7 @@ describe('the dashboard as clinicians read it, in Chromium', () => {
     await page.locator('#eeg-montage').filter({ hasText: '23 channels, 256 Hz' }).waitFor({ timeout: 5000 });
     await page.locator('#eeg-controls select[name=timebase]').selectOption('20');
     await expect
-      .poll(() => page.textContent('#eeg-desc'))
+      .poll(() => page.textContent('#eeg-desc'), POLL)
       .toContain(`all 23 channels in montage order (${MONTAGE.join(', ')})`);
     const desc = (await page.textContent('#eeg-desc'))!;
     expect(await page.textContent('main')).not.toMatch(/counts as seizure at|≥ 0\.0/);
@@ -202,13 +204,13 @@ describe('the dashboard as clinicians read it, in Chromium', () => {
     await page.locator('#eeg-controls select[name=count]').selectOption('4');
     await page.click('#ch-next');
     await expect
-      .poll(() => page.textContent('#eeg-desc'))
+      .poll(() => page.textContent('#eeg-desc'), POLL)
       .toContain('channels 5–8 of 23 (FP1-F3, F3-C3, C3-P3, P3-O1)');
     await page.locator('#eeg-controls select[name=notch]').selectOption('50');
     await expect
-      .poll(() => page.textContent('#eeg-desc'))
+      .poll(() => page.textContent('#eeg-desc'), POLL)
       .toContain('sensitivity 50 µV/mm (scale bar 500 µV)');
-    await expect.poll(() => page.textContent('#eeg-desc')).toContain('notch 50 Hz');
+    await expect.poll(() => page.textContent('#eeg-desc'), POLL).toContain('notch 50 Hz');
     // The canvas is drawn at the screen's pixel density over the plot width: not a 64-Hz resample.
     const size = await page.evaluate(() => {
       const c = document.getElementById('eeg-canvas') as HTMLCanvasElement;
@@ -220,13 +222,29 @@ describe('the dashboard as clinicians read it, in Chromium', () => {
 
   it('draws trends with presets, the dropout as a gap, and ticks on the ward clock', async () => {
     await page.goto(`${base}/patients/patient-1`);
+    const hrDevice = rt.device.deviceId;
     await expect
-      .poll(() => page.textContent('#hr-desc'), { timeout: 5000 })
-      .toMatch(/1 gap in the data \(longest 6\d s\)/);
+      .poll(() => page.textContent('#hr-desc'), POLL)
+      .toMatch(
+        new RegExp(
+          `device ${hrDevice}: latest \\d+ bpm, lowest 70, highest 76, 1 gap in the data \\(longest 6\\d s\\)`,
+        ),
+      );
+    expect(await page.textContent('#hr-desc')).toContain(
+      `device ${watch2}: latest 90 bpm, lowest 90, highest 90, no gaps`,
+    );
+    type Charts = { Chart: { getChart(id: string): { data: { datasets: Array<{ label: string }> } } } };
+    const lines = await page.evaluate(
+      () =>
+        (window as unknown as Charts).Chart.getChart('hr-chart')!.data.datasets.filter((d) =>
+          d.label.startsWith('Heart rate'),
+        ).length,
+    );
+    expect(lines).toBe(2);
     await page.click('[data-preset="4h"]');
-    await expect.poll(() => page.getAttribute('[data-preset="4h"]', 'aria-pressed')).toBe('true');
+    await expect.poll(() => page.getAttribute('[data-preset="4h"]', 'aria-pressed'), POLL).toBe('true');
     expect(await page.getAttribute('[data-preset="15m"]', 'aria-pressed')).toBe('false');
-    await expect.poll(() => page.textContent('#range-status')).toContain('Live: the last 4 h');
+    await expect.poll(() => page.textContent('#range-status'), POLL).toContain('Live: the last 4 h');
     expect(await page.textContent('#hr-desc')).toMatch(/Heart rate .*: latest \d+ bpm/);
     const zone = await page.getAttribute('meta[name="ward-timezone"]', 'content');
     expect(zone).toBe('UTC');
@@ -255,7 +273,7 @@ describe('the dashboard as clinicians read it, in Chromium', () => {
     expect(await page.textContent('h1')).toContain(`Retire device ${eegDevice}?`);
     await page.click('button.danger');
     await expect
-      .poll(() => page.getAttribute(`tr[data-device-row="${eegDevice}"]`, 'data-state'))
+      .poll(() => page.getAttribute(`tr[data-device-row="${eegDevice}"]`, 'data-state'), POLL)
       .toBe('retired');
     await page.goto(`${base}/`);
     expect(await page.locator(`[data-device="${eegDevice}"]`).count()).toBe(0);
