@@ -236,7 +236,8 @@ describe.each(testBackends)('dashboard API on $name', (backend) => {
     expect(r.heartRate.filter((b: { deviceId: string }) => b.deviceId === other)).toEqual([
       { deviceId: other, time: new Date(T0).toISOString(), bpm: 105, min: 100, max: 110, samples: 2 },
     ]);
-    // The detector: each window scored as the detector does, counted per device and bucket.
+    // The detector: chunks analysed and labelled seizure, per device and bucket; per window in the
+    // predictions history, scored as the detector does.
     await store(db, [
       {
         specversion: '1.0',
@@ -266,7 +267,7 @@ describe.each(testBackends)('dashboard API on $name', (backend) => {
     expect(r.detector).toEqual([]);
     const det = await (await get(`/api/patients/p1/trend?${q}&bucketSeconds=10`, clinician)).json();
     expect(det.detector).toEqual([
-      { deviceId, time: new Date(T0).toISOString(), windows: 2, seizureLike: 1 },
+      { deviceId, time: new Date(T0).toISOString(), analysed: 1, seizureLike: 1 },
     ]);
     const preds = await (await get(`/api/patients/p1/predictions?${q}`, clinician)).json();
     expect(preds.items[0].windows).toEqual([

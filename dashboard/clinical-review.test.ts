@@ -211,6 +211,14 @@ describe('the dashboard as clinicians read it, in Chromium', () => {
       .poll(() => page.textContent('#eeg-desc'), POLL)
       .toContain('sensitivity 50 µV/mm (scale bar 500 µV)');
     await expect.poll(() => page.textContent('#eeg-desc'), POLL).toContain('notch 50 Hz');
+    // Paging back: the previous 20-s page, paused, from the history API.
+    const live = (await page.textContent('#eeg-desc'))!;
+    await page.click('#eeg-earlier');
+    await expect.poll(() => page.textContent('#eeg-desc'), POLL).toMatch(/^Paused page/);
+    expect(await page.getAttribute('#eeg-live', 'aria-pressed')).toBe('false');
+    expect(await page.textContent('#eeg-desc')).not.toBe(live);
+    await page.click('#eeg-live');
+    await expect.poll(() => page.textContent('#eeg-desc'), POLL).toMatch(/^Live page/);
     // The canvas is drawn at the screen's pixel density over the plot width: not a 64-Hz resample.
     const size = await page.evaluate(() => {
       const c = document.getElementById('eeg-canvas') as HTMLCanvasElement;

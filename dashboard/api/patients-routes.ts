@@ -13,7 +13,6 @@ import {
 import { requireRole } from '../auth/middleware.ts';
 import type { AppEnv, DashboardDeps } from '../context.ts';
 import { eegHistory, heartRateHistory, predictionHistory, type RangeQuery } from '../data/history.ts';
-import { seizureThreshold } from '../data/model-threshold.ts';
 import { detectorTrend, heartRateTrend, MAX_BUCKETS } from '../data/trend.ts';
 import { ward } from '../data/ward.ts';
 import { optionalString, readBody, requiredString } from '../http/body.ts';
@@ -106,10 +105,7 @@ export function patientsRoutes(deps: DashboardDeps): Hono<AppEnv> {
       86_400,
     );
     const q = { patientId: id, from, to, bucketMs: bucketS * 1000 };
-    const [heartRate, detector] = await Promise.all([
-      heartRateTrend(deps.db, q),
-      detectorTrend(deps.db, q, seizureThreshold()),
-    ]);
+    const [heartRate, detector] = await Promise.all([heartRateTrend(deps.db, q), detectorTrend(deps.db, q)]);
     return c.json({
       from: new Date(from).toISOString(),
       to: new Date(to).toISOString(),

@@ -72,8 +72,8 @@ export function patientBody(p: WardPatient, clock: WardClock) {
         html`<button type="button" class="secondary" data-preset="${v}" aria-pressed="${v === '15m' ? 'true' : 'false'}">Last ${l}</button>`,
     )}</span>
     <form id="range" class="row">
-      <label>From <input type="datetime-local" name="from" step="1"></label>
-      <label>To <input type="datetime-local" name="to" step="1"></label>
+      <label>From <span class="small muted">(${clock.zone})</span> <input type="datetime-local" name="from" step="1"></label>
+      <label>To <span class="small muted">(${clock.zone})</span> <input type="datetime-local" name="to" step="1"></label>
       <button type="submit">Show range</button>
     </form>
   </div>
@@ -82,7 +82,7 @@ export function patientBody(p: WardPatient, clock: WardClock) {
   <p class="small" id="limits">Limits: <span class="muted">loading…</span></p>
   <div class="chart"><canvas id="hr-chart" role="img" aria-label="Heart-rate trend" aria-describedby="hr-desc"></canvas></div>
   <p class="small muted" id="hr-desc">No heart-rate samples in this time range.</p>
-  <h3 id="det-h">Seizure detector <span class="unit">(share of seconds that looked seizure-like)</span></h3>
+  <h3 id="det-h">Seizure detector <span class="unit">(share of analysed EEG it labelled seizure; one-second chunks make these seconds)</span></h3>
   <div class="chart short"><canvas id="det-chart" role="img" aria-label="Seizure detector trend" aria-describedby="det-desc"></canvas></div>
   <p class="small muted" id="det-desc">No detector results in this time range.</p>
 </section>`;

@@ -173,7 +173,7 @@ connectStream({
       }));
       eeg.addWindows(ev.deviceId, windows);
       if (eeg.live) eeg.draw();
-      trends.addWindows(ev.deviceId, ev.windows ?? []);
+      trends.addPrediction(ev.deviceId, ev.windowStart, ev.label);
     },
     alert: (ev) => {
       renderOpenAlert(ev);

@@ -1,5 +1,5 @@
 // Trends on the patient page: heart rate (one line per device, with the patient's limits and alerts)
-// and the seizure detector (share of seconds that looked seizure-like, per device) over 15 min, 1 h,
+// and the seizure detector (share of analysed EEG it labelled seizure, per device) over 15 min, 1 h,
 // 4 h or 24 h ending now (live), or a chosen range. Gaps are drawn as gaps, ticks sit on round steps
 // of the ward's clock, and each chart is summed up in words below it.
 import { fmtClock, fmtTime, oncePerFrame, WARD_ZONE } from './common.js';
@@ -45,7 +45,7 @@ export class Trends {
     this.bucketMs = 1000;
     /** deviceId -> Map(bucketStart -> {sum, n}) */
     this.hr = new Map();
-    /** deviceId -> Map(bucketStart -> {windows, seizureLike}) */
+    /** deviceId -> Map(bucketStart -> {analysed, seizureLike}) */
     this.det = new Map();
     this.alerts = [];
     this.limits = null;
@@ -112,7 +112,7 @@ export class Trends {
       this.bucket(this.hr, b.deviceId, Date.parse(b.time)).set(b.bpm * b.samples, b.samples);
     for (const b of j.detector) {
       const cell = this.bucket(this.det, b.deviceId, Date.parse(b.time));
-      cell.windows = b.windows;
+      cell.analysed = b.analysed;
       cell.seizureLike = b.seizureLike;
     }
     this.draw();
@@ -130,7 +130,7 @@ export class Trends {
       cell = {
         sum: 0,
         n: 0,
-        windows: 0,
+        analysed: 0,
         seizureLike: 0,
         set(sum, n) {
           this.sum = sum;
@@ -152,13 +152,12 @@ export class Trends {
     this.draw();
   }
 
-  addWindows(deviceId, windows) {
+  /** A live prediction: one analysed chunk, labelled seizure or not (as the trend API counts them). */
+  addPrediction(deviceId, windowStart, label) {
     if (!this.live) return;
-    for (const w of windows) {
-      const cell = this.bucket(this.det, deviceId ?? 'unknown', Date.parse(w.start));
-      cell.windows += 1;
-      if (w.seizureLike) cell.seizureLike += 1;
-    }
+    const cell = this.bucket(this.det, deviceId ?? 'unknown', Date.parse(windowStart));
+    cell.analysed += 1;
+    if (label === 'seizure') cell.seizureLike += 1;
     this.draw();
   }
 
@@ -197,7 +196,7 @@ export class Trends {
   render() {
     const [from, to] = this.window();
     const hr = this.series(this.hr, (c) => (c.n ? c.sum / c.n : null));
-    const det = this.series(this.det, (c) => (c.windows ? (100 * c.seizureLike) / c.windows : null));
+    const det = this.series(this.det, (c) => (c.analysed ? (100 * c.seizureLike) / c.analysed : null));
     const markers = this.alerts
       .filter((a) => a.category === 'patient' && a.x >= from && a.x <= to && a.kind !== 'seizure')
       .map((a) => ({ x: a.x, y: this.limits?.high ?? 100, alert: a }));
@@ -241,7 +240,7 @@ export class Trends {
         : []),
     ];
     this.detChart.data.datasets = det.map((s, i) => ({
-      label: det.length > 1 ? `Seizure-like seconds, ${s.deviceId}` : 'Seizure-like seconds',
+      label: det.length > 1 ? `Labelled seizure, ${s.deviceId}` : 'Labelled seizure',
       data: s.points,
       borderColor: '#b91c1c',
       backgroundColor: 'rgba(185, 28, 28, 0.15)',
