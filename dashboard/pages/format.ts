@@ -47,34 +47,14 @@ export interface WardClock {
 }
 
 export function wardClock(zone: string, now: number): WardClock {
-  const day = new Intl.DateTimeFormat('en-CA', {
-    timeZone: zone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  });
-  const time = new Intl.DateTimeFormat('en-GB', {
-    timeZone: zone,
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-  });
-  const dateTime = new Intl.DateTimeFormat('en-GB', {
-    timeZone: zone,
-    day: 'numeric',
-    month: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-  });
-  const full = new Intl.DateTimeFormat('en-GB', {
-    timeZone: zone,
-    dateStyle: 'medium',
-    timeStyle: 'long',
-    hourCycle: 'h23',
-  });
+  // The same formats as common.js in the browser.
+  const zoned = (options: Intl.DateTimeFormatOptions, locale = 'en-GB') =>
+    new Intl.DateTimeFormat(locale, { timeZone: zone, hourCycle: 'h23', ...options });
+  const hms = { hour: '2-digit', minute: '2-digit', second: '2-digit' } as const;
+  const day = zoned({ year: 'numeric', month: '2-digit', day: '2-digit' }, 'en-CA');
+  const time = zoned(hms);
+  const dateTime = zoned({ day: 'numeric', month: 'short', ...hms });
+  const full = zoned({ dateStyle: 'medium', timeStyle: 'long' });
   const zoneName =
     new Intl.DateTimeFormat('en-GB', { timeZone: zone, timeZoneName: 'short' })
       .formatToParts(new Date(now))

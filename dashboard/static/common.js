@@ -12,40 +12,15 @@ export function pageData() {
 export const WARD_ZONE =
   document.querySelector('meta[name="ward-timezone"]')?.getAttribute('content') || 'UTC';
 
-const dayFmt = new Intl.DateTimeFormat('en-CA', {
-  timeZone: WARD_ZONE,
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-});
-const clockFmt = new Intl.DateTimeFormat('en-GB', {
-  timeZone: WARD_ZONE,
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  hourCycle: 'h23',
-});
-const shortClockFmt = new Intl.DateTimeFormat('en-GB', {
-  timeZone: WARD_ZONE,
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-});
-const dateTimeFmt = new Intl.DateTimeFormat('en-GB', {
-  timeZone: WARD_ZONE,
-  day: 'numeric',
-  month: 'short',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  hourCycle: 'h23',
-});
-const fullFmt = new Intl.DateTimeFormat('en-GB', {
-  timeZone: WARD_ZONE,
-  dateStyle: 'medium',
-  timeStyle: 'long',
-  hourCycle: 'h23',
-});
+/** The same formats as wardClock in dashboard/pages/format.ts (24-hour, in the ward's zone). */
+const zoned = (options, locale = 'en-GB') =>
+  new Intl.DateTimeFormat(locale, { timeZone: WARD_ZONE, hourCycle: 'h23', ...options });
+const HMS = { hour: '2-digit', minute: '2-digit', second: '2-digit' };
+const dayFmt = zoned({ year: 'numeric', month: '2-digit', day: '2-digit' }, 'en-CA');
+const clockFmt = zoned(HMS);
+const shortClockFmt = zoned({ hour: '2-digit', minute: '2-digit' });
+const dateTimeFmt = zoned({ day: 'numeric', month: 'short', ...HMS });
+const fullFmt = zoned({ dateStyle: 'medium', timeStyle: 'long' });
 
 /** 24-hour time in the ward's zone, with the date when it is not today there. */
 export function fmtTime(ms) {
