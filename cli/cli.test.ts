@@ -35,6 +35,32 @@ describe('vigil CLI', () => {
     expect(list.out).not.toContain(dev.token);
   });
 
+  it('retires and revokes devices, and says so when the device is not active', () => {
+    const a = JSON.parse(vigil(['devices', 'enroll', '--patient', 'cli-1', '--json']).out);
+    const b = JSON.parse(vigil(['devices', 'enroll', '--patient', 'cli-1', '--json']).out);
+    const retired = vigil(['devices', 'retire', '--device', a.deviceId]);
+    expect(retired.code, retired.err).toBe(0);
+    expect(retired.out).toContain(`retired device ${a.deviceId}`);
+    expect(vigil(['devices', 'revoke', '--device', b.deviceId]).code).toBe(0);
+    const again = vigil(['devices', 'retire', '--device', a.deviceId]);
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(/active device .* not found/);
+    const states = Object.fromEntries(
+      (
+        JSON.parse(vigil(['devices', 'list', '--patient', 'cli-1', '--json']).out) as Array<{
+          id: string;
+          retiredAt: number | null;
+          revokedAt: number | null;
+        }>
+      ).map((d) => [d.id, [d.retiredAt !== null, d.revokedAt !== null]]),
+    );
+    expect(states[a.deviceId]).toEqual([true, false]);
+    expect(states[b.deviceId]).toEqual([false, true]);
+    expect(vigil(['devices', 'list', '--patient', 'cli-1']).out).toMatch(
+      new RegExp(`${a.deviceId}\\t.*\\tretired`),
+    );
+  });
+
   it('creates a user from stdin and an API token printed once', () => {
     const u = vigil(
       ['users', 'add', '--username', 'nurse', '--role', 'clinician', '--password-stdin'],

@@ -8,7 +8,7 @@ const COMMANDS: Record<string, { file: string; summary: string; dev?: true }> = 
   up: { file: 'up', summary: 'run everything on this machine (broker, functions, ingest, dashboard)' },
   migrate: { file: 'migrate', summary: 'apply pending database migrations' },
   patients: { file: 'patients', summary: 'add, list patients; set heart-rate limits' },
-  devices: { file: 'devices', summary: 'enrol, list, revoke devices' },
+  devices: { file: 'devices', summary: 'enrol, list, retire, revoke devices' },
   users: { file: 'users', summary: 'dashboard accounts' },
   tokens: { file: 'tokens', summary: 'API tokens for programs' },
   capacity: { file: 'capacity', summary: 'Erlang B/C capacity planning and max-scale patches' },

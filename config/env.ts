@@ -60,6 +60,15 @@ const trustedProxies = z.string().transform((v, ctx) => {
   }
   return list;
 });
+/** An IANA time zone name the runtime's Intl knows (e.g. Europe/Rome). */
+const timeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be an IANA time zone such as Europe/Rome or UTC');
 
 export const configSchema = z.object({
   NODE_ENV: z.enum(['production', 'development', 'test']).optional(),
@@ -79,6 +88,8 @@ export const configSchema = z.object({
   VIGIL_DEVICE_SILENT_SECONDS: seconds.default(60),
   VIGIL_TECHNICAL_CHECK_SECONDS: seconds.default(15),
   VIGIL_SEIZURE_MODEL_DIR: z.string().min(1).optional(),
+  /** The ward's time zone: every time on the dashboard is shown in it, whatever the viewer's device says. */
+  VIGIL_WARD_TIMEZONE: timeZone.default('UTC'),
   /** Knative: the broker ingress a SinkBinding injects. */
   K_SINK: z.string().url().optional(),
   /** Knative: the port the container must serve on. */

@@ -1,6 +1,8 @@
 // The dashboard HTTP API against real storage (SQLite and MariaDB): authentication on every route,
 // roles, CSRF, login throttling, pagination, bad parameters, alert actions and the live poller.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/env.ts';
+import { EVENT_TYPES } from '../eventing/contract.ts';
 import type { Db } from '../storage/db.ts';
 import { addPatient, enrollDevice } from '../storage/patients-store.ts';
 import { testBackends } from '../storage/testing.ts';
@@ -200,6 +202,180 @@ describe.each(testBackends)('dashboard API on $name', (backend) => {
     expect(chunk.unit).toBe('uV');
   });
 
+  const form = (path: string, fields: Record<string, string>, who: Login) =>
+    app.request(path, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        cookie: who.cookie,
+        accept: 'text/html',
+      },
+      body: new URLSearchParams({ _csrf: who.csrf, ...fields }).toString(),
+    });
+  const page = (path: string, who: Login) =>
+    app.request(path, { headers: { accept: 'text/html', cookie: who.cookie } });
+
+  it('trends: one bucket per device and interval, buckets sized to the range', async () => {
+    const other = (await enrollDevice(db, { patientId: 'p1', kind: 'watch' })).deviceId;
+    await store(db, [
+      heartRateEvent('p1', other, 'hr-other', [
+        [T0 + 2000, 100],
+        [T0 + 2500, 110],
+      ]),
+    ]);
+    const q = `from=${new Date(T0).toISOString()}&to=${new Date(T0 + 60_000).toISOString()}`;
+    const r = await (await get(`/api/patients/p1/trend?${q}&bucketSeconds=10`, clinician)).json();
+    expect(r.bucketSeconds).toBe(10);
+    const mine = r.heartRate.filter((b: { deviceId: string }) => b.deviceId === deviceId);
+    // Samples 60..84 bpm at T0 + 0..24 s: buckets [0,10) [10,20) [20,25).
+    expect(mine.map((b: { bpm: number; samples: number }) => [b.bpm, b.samples])).toEqual([
+      [64.5, 10],
+      [74.5, 10],
+      [82, 5],
+    ]);
+    expect(r.heartRate.filter((b: { deviceId: string }) => b.deviceId === other)).toEqual([
+      { deviceId: other, time: new Date(T0).toISOString(), bpm: 105, min: 100, max: 110, samples: 2 },
+    ]);
+    // The detector: chunks analysed and labelled seizure, per device and bucket; per window in the
+    // predictions history, scored as the detector does.
+    await store(db, [
+      {
+        specversion: '1.0',
+        id: 'eeg-1.prediction',
+        source: '/functions/seizure-detector',
+        type: EVENT_TYPES.eegPrediction,
+        subject: 'p1',
+        time: new Date(T0).toISOString(),
+        datacontenttype: 'application/json',
+        data: {
+          patientId: 'p1',
+          deviceId,
+          chunkEventId: 'eeg-1',
+          chunkSource: `/devices/${deviceId}`,
+          windowStart: new Date(T0).toISOString(),
+          windowSeconds: 1,
+          windowProbabilities: [
+            [0.9, 0.8],
+            [0.001, 0.002],
+          ],
+          chunkProbability: 0.85,
+          label: 'seizure',
+          modelVersion: 'test',
+        },
+      },
+    ]);
+    expect(r.detector).toEqual([]);
+    const det = await (await get(`/api/patients/p1/trend?${q}&bucketSeconds=10`, clinician)).json();
+    expect(det.detector).toEqual([
+      { deviceId, time: new Date(T0).toISOString(), analysed: 1, seizureLike: 1 },
+    ]);
+    const preds = await (await get(`/api/patients/p1/predictions?${q}`, clinician)).json();
+    expect(preds.items[0].windows).toEqual([
+      { start: new Date(T0).toISOString(), seizureLike: true },
+      { start: new Date(T0 + 1000).toISOString(), seizureLike: false },
+    ]);
+    const day = await (
+      await get(
+        `/api/patients/p1/trend?from=${new Date(T0).toISOString()}&to=${new Date(T0 + 86_400_000).toISOString()}`,
+        clinician,
+      )
+    ).json();
+    expect(day.bucketSeconds).toBe(86);
+    const tooFine = await get(
+      `/api/patients/p1/trend?from=${new Date(T0).toISOString()}&to=${new Date(T0 + 86_400_000).toISOString()}&bucketSeconds=1`,
+      clinician,
+    );
+    expect(tooFine.status).toBe(400);
+    expect((await tooFine.json()).field).toBe('bucketSeconds');
+  });
+
+  it('renders times in the ward time zone, and refuses a zone that does not exist', async () => {
+    const rome = createDashboardApp({ db, now: () => clock, wardTimeZone: 'Europe/Rome' });
+    const html = await (
+      await rome.request('/alerts?status=', { headers: { accept: 'text/html', cookie: clinician.cookie } })
+    ).text();
+    // al-1 was raised at 09:00:05 UTC, 10:00:05 in Rome in March.
+    expect(html).toContain('>10:00:05</time>');
+    expect(html).toContain('<meta name="ward-timezone" content="Europe/Rome">');
+    expect(loadConfig({}).VIGIL_WARD_TIMEZONE).toBe('UTC');
+    expect(loadConfig({ VIGIL_WARD_TIMEZONE: 'Asia/Kolkata' }).VIGIL_WARD_TIMEZONE).toBe('Asia/Kolkata');
+    expect(() => loadConfig({ VIGIL_WARD_TIMEZONE: 'Mars/Olympus' })).toThrow(
+      /VIGIL_WARD_TIMEZONE: must be an IANA time zone/,
+    );
+  });
+
+  it('names the patient in the inbox and asks for a reason before clearing', async () => {
+    await store(db, [alertEvent('p1', 'al-clear', T0 + 7000, 'tachycardia')]);
+    const inbox = await (await page('/alerts', clinician)).text();
+    expect(inbox).toContain('Patient One');
+    const confirm = await page('/alerts/al-clear/clear?back=/alerts', clinician);
+    expect(confirm.status).toBe(200);
+    expect(await confirm.text()).toContain('Clear this alert?');
+    const noReason = await form(
+      '/alerts/al-clear/clear',
+      { reason: '', confirmed: '1', back: '/alerts' },
+      clinician,
+    );
+    expect(noReason.status).toBe(400);
+    expect(await noReason.text()).toContain('Give a reason');
+    const unconfirmed = await form('/alerts/al-clear/clear', { reason: 'resolved' }, clinician);
+    expect(unconfirmed.status).toBe(400);
+    expect((await (await get('/api/alerts/al-clear', clinician)).json()).status).toBe('raised');
+    const done = await form(
+      '/alerts/al-clear/clear',
+      { reason: 'probe re-seated', confirmed: '1', back: '/alerts' },
+      clinician,
+    );
+    expect(done.status).toBe(303);
+    const a = await (await get('/api/alerts/al-clear', clinician)).json();
+    expect([a.status, a.clearReason]).toEqual(['cleared', 'probe re-seated']);
+  });
+
+  it('lets admins retire and revoke devices from the admin page, once, and no one else', async () => {
+    const d = (await enrollDevice(db, { patientId: 'p1', kind: 'eeg' })).deviceId;
+    const e = (await enrollDevice(db, { patientId: 'p1', kind: 'eeg' })).deviceId;
+    expect((await form(`/admin/devices/${d}/retire`, {}, clinician)).status).toBe(403);
+    expect((await page(`/admin/devices/${d}/retire`, admin)).status).toBe(200);
+    const retired = await form(`/admin/devices/${d}/retire`, {}, admin);
+    expect(retired.status).toBe(200);
+    expect(await retired.text()).toContain(`Device ${d} retired.`);
+    expect((await form(`/admin/devices/${d}/retire`, {}, admin)).status).toBe(409);
+    expect((await form(`/admin/devices/${e}/revoke`, {}, admin)).status).toBe(200);
+    expect((await form('/admin/devices/dev-nobody/retire', {}, admin)).status).toBe(404);
+    const states = Object.fromEntries(
+      (await (await get('/api/patients/p1/devices', admin)).json()).items.map(
+        (x: { id: string; state: string }) => [x.id, x.state],
+      ),
+    );
+    expect([states[d], states[e], states[deviceId]]).toEqual(['retired', 'revoked', 'active']);
+    const ward = await (await get('/api/patients/p1', clinician)).json();
+    expect(ward.devices.map((x: { id: string }) => x.id)).not.toContain(d);
+  });
+
+  it('answers unknown pages with the styled error page for people and problem+json for programs', async () => {
+    const html = await page('/nowhere', clinician);
+    expect(html.status).toBe(404);
+    expect(html.headers.get('content-type')).toMatch(/text\/html/);
+    const text = await html.text();
+    expect(text).toContain('Page not found');
+    expect(text).toContain('/static/style.');
+    const json = await get('/api/nowhere', clinician);
+    expect(json.status).toBe(404);
+    expect(json.headers.get('content-type')).toMatch(/problem\+json/);
+  });
+
+  it('compresses JSON data but not pages', async () => {
+    const q = `from=${new Date(T0).toISOString()}&to=${new Date(T0 + 60_000).toISOString()}&maxHz=512`;
+    const eeg = await app.request(`/api/patients/p1/eeg?${q}`, {
+      headers: { accept: 'application/json', 'accept-encoding': 'gzip', cookie: clinician.cookie },
+    });
+    expect(eeg.headers.get('content-encoding')).toBe('gzip');
+    const html = await app.request('/', {
+      headers: { accept: 'text/html', 'accept-encoding': 'gzip', cookie: clinician.cookie },
+    });
+    expect(html.headers.get('content-encoding')).toBeNull();
+  });
+
   it('answers 404 for an unknown patient and 400 naming the bad parameter', async () => {
     const nf = await get('/api/patients/nobody', clinician);
     expect(nf.status).toBe(404);
@@ -245,7 +421,7 @@ describe.each(testBackends)('dashboard API on $name', (backend) => {
       'cleared',
     ]);
     const ev = await db.all<{ type: string; subject: string }>(
-      "SELECT type, subject FROM events WHERE source = '/dashboard' ORDER BY seq",
+      "SELECT type, subject FROM events WHERE source = '/dashboard' AND id LIKE 'al-1.%' ORDER BY seq",
     );
     expect(ev.map((e) => e.type)).toEqual(['org.vigil.alert.acknowledged', 'org.vigil.alert.cleared']);
     expect(ev[0]!.subject).toBe('p1');

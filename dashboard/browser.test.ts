@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRuntime, type TestRuntime } from '../runtime/testing.ts';
-import { addUser, alertEvent, PASSWORD } from './testing.ts';
+import { addUser, alertEvent, CHROMIUM, PASSWORD } from './testing.ts';
 
 /** Waits (up to 5 s) until the element's text contains `text`. */
 async function expectText(locator: Locator, text: string): Promise<void> {
@@ -25,16 +25,6 @@ async function expectText(locator: Locator, text: string): Promise<void> {
 }
 
 const SHOTS = join(import.meta.dirname, '..', 'test-output', 'screenshots');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 
 describe('dashboard in Chromium', () => {
   let rt: TestRuntime;
@@ -48,7 +38,7 @@ describe('dashboard in Chromium', () => {
     base = rt.dashboardUrl!;
     await addUser(rt.db, 'nurse', 'clinician');
     await addUser(rt.db, 'admin', 'admin');
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await chromium.launch(CHROMIUM);
     page = await browser.newPage({ viewport: { width: 1366, height: 768 }, timezoneId: 'Europe/Rome' });
   });
   afterAll(async () => {

@@ -15,6 +15,8 @@ export interface DashboardDeps {
   /** VIGIL_TRUSTED_PROXIES: whose X-Forwarded-For names the client. */
   trustedProxies: BlockList | undefined;
   poller: EventPoller;
+  /** IANA zone every page shows times in (VIGIL_WARD_TIMEZONE). */
+  wardTimeZone: string;
 }
 
 /** The acting user, as `c.get('user')` for every route mounted behind authentication. */

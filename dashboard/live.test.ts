@@ -127,8 +127,9 @@ describe.each(testBackends)('live feed on $name', (backend) => {
       expect(Number(live[0]!.id)).toBeGreaterThan(head);
       const eeg = JSON.parse(live[1]!.data!);
       expect(eeg.trace.channels).toEqual(['FP1-F7', 'C3-P3']);
-      expect(eeg.trace.hz).toBe(64);
-      expect(eeg.trace.samples[0]).toHaveLength(64);
+      // At the recorded rate: EEG review draws every sample (it was downsampled to 64 Hz before).
+      expect(eeg.trace.hz).toBe(256);
+      expect(eeg.trace.samples[0]).toHaveLength(256);
 
       // Resume: a reconnecting browser sends Last-Event-ID and gets what came after it, from storage.
       const again = await fetch(`${base}/api/stream?patient=p1`, {

@@ -2,6 +2,7 @@
 // shared but the database), served by @hono/node-server.
 import type { BlockList } from 'node:net';
 import { Hono } from 'hono';
+import { compress } from 'hono/compress';
 import { secureHeaders } from 'hono/secure-headers';
 import { getConfig } from '../config/env.ts';
 import { createFhirRoutes } from '../fhir/routes.ts';
@@ -14,6 +15,7 @@ import { resolveSecret } from '../storage/users-store.ts';
 import { alertsRoutes } from './api/alerts-routes.ts';
 import { createLimitsRoutes } from './api/limits-routes.ts';
 import { patientsRoutes } from './api/patients-routes.ts';
+import { staticRoutes } from './assets/static-routes.ts';
 import { loginRoutes } from './auth/login-routes.ts';
 import { authMiddleware } from './auth/middleware.ts';
 import type { AppEnv, DashboardDeps } from './context.ts';
@@ -21,8 +23,8 @@ import { MAX_BODY_BYTES } from './http/body.ts';
 import { EventPoller } from './live/poller.ts';
 import { streamRoutes } from './live/stream-route.ts';
 import { accountRoutes } from './pages/account-routes.ts';
+import { errorPage, wantsHtml } from './pages/error-page.ts';
 import { pageRoutes } from './pages/routes.ts';
-import { staticRoutes } from './static-routes.ts';
 
 export interface DashboardOptions {
   db: Db;
@@ -33,6 +35,8 @@ export interface DashboardOptions {
   now?: () => number;
   /** Poll interval of the shared live-event loop (ms). */
   pollIntervalMs?: number;
+  /** The ward's IANA time zone. Default: VIGIL_WARD_TIMEZONE. */
+  wardTimeZone?: string;
 }
 
 export type DashboardApp = Hono<AppEnv> & { poller: EventPoller };
@@ -56,6 +60,7 @@ export function createDashboardApp(opts: DashboardOptions): DashboardApp {
     secureCookies: publicUrl?.protocol === 'https:',
     trustedProxies: 'trustedProxies' in opts ? opts.trustedProxies : getConfig().VIGIL_TRUSTED_PROXIES,
     poller: new EventPoller(opts.db, { intervalMs: opts.pollIntervalMs ?? 150, now }),
+    wardTimeZone: opts.wardTimeZone ?? getConfig().VIGIL_WARD_TIMEZONE,
   };
 
   const app = new Hono<AppEnv>();
@@ -87,6 +92,10 @@ export function createDashboardApp(opts: DashboardOptions): DashboardApp {
     }
   });
   app.route('/', staticRoutes());
+  // JSON (history, trends, FHIR) is compressed on the fly. HTML is not: it carries the CSRF token next
+  // to text an attacker could choose (query filters), the setting a BREACH-style attack needs; pages are
+  // small and their assets come precompressed. SSE is never compressed (it must flush per event).
+  app.use('*', compress({ contentTypeFilter: /^application\/(?:[a-z.+-]+\+)?json\b/ }));
   app.use('*', authMiddleware(deps));
   app.use('*', async (c, next) => {
     await next();
@@ -103,15 +112,30 @@ export function createDashboardApp(opts: DashboardOptions): DashboardApp {
   app.route('/', pageRoutes(deps));
 
   app.notFound((c) =>
-    c.req.path.startsWith('/api/')
-      ? new ProblemError(404, `no route ${c.req.method} ${c.req.path}`).getResponse()
-      : c.html('<!doctype html><title>Not found</title><p>Not found. <a href="/">Ward</a></p>', 404),
+    wantsHtml(c)
+      ? errorPage(
+          c,
+          deps,
+          404,
+          'There is no page at this address. It may have moved, or the link is mistyped.',
+        )
+      : new ProblemError(404, `no route ${c.req.method} ${c.req.path}`).getResponse(),
   );
   app.onError((err, c) => {
-    if (err instanceof ProblemError) return err.getResponse();
+    if (err instanceof ProblemError)
+      return wantsHtml(c) && err.status < 500
+        ? errorPage(c, deps, err.status, `${err.message}.`)
+        : err.getResponse();
     // No request data in logs: it may identify a patient.
     console.error(`dashboard: ${c.req.method} ${c.req.routePath} failed: ${err.name}: ${err.message}`);
-    return new ProblemError(500, 'the dashboard hit an internal error; it has been logged').getResponse();
+    return wantsHtml(c)
+      ? errorPage(
+          c,
+          deps,
+          500,
+          'The dashboard hit an internal error; it has been logged. Try again in a moment.',
+        )
+      : new ProblemError(500, 'the dashboard hit an internal error; it has been logged').getResponse();
   });
   return Object.assign(app, { poller: deps.poller });
 }
@@ -120,11 +144,13 @@ export interface StartOptions {
   db: Db;
   port: number;
   host?: string;
+  wardTimeZone?: string;
 }
 
 export async function startDashboard(opts: StartOptions): Promise<{ url: string; close(): Promise<void> }> {
   const app = createDashboardApp({
     db: opts.db,
+    ...(opts.wardTimeZone !== undefined ? { wardTimeZone: opts.wardTimeZone } : {}),
   });
   const listening = await listen(app, opts.port, opts.host ?? '127.0.0.1');
   return {

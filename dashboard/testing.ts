@@ -8,6 +8,21 @@ import { createApiToken, createUser, type Role, resolveSecret } from '../storage
 
 export const PASSWORD = 'correct-horse-battery';
 
+/** Debian's Chromium as the browser tests and the screenshot script start it (playwright-core). */
+export const CHROMIUM = {
+  executablePath: '/usr/bin/chromium',
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-quic',
+  ],
+};
+
 export interface Fetcher {
   request(path: string, init?: RequestInit): Response | Promise<Response>;
 }

@@ -3,9 +3,18 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { deviceIdSchema, patientIdSchema } from '../eventing/contract.ts';
+import type { Db } from '../storage/db.ts';
 import { type HeartRateLimits, setLimits } from '../storage/limits-store.ts';
 import { openDb } from '../storage/open.ts';
-import { addPatient, ConflictError, enrollDevice } from '../storage/patients-store.ts';
+import {
+  addPatient,
+  ConflictError,
+  deviceState,
+  enrollDevice,
+  listDevices,
+  reissueDeviceToken,
+  retireDevice,
+} from '../storage/patients-store.ts';
 
 export interface Credential {
   patientId: string;
@@ -86,9 +95,29 @@ export function simulatedPatientId(i: number): string {
   return `sim-${String(i).padStart(3, '0')}`;
 }
 
+const SIMULATOR_KIND = 'simulator';
+
 /**
- * Creates (or reuses) `count` simulated patients and enrols one new simulator device for each;
- * with `limits`, sets those heart-rate limits on them (audited as set by `vigil-simulate`).
+ * The patient's one simulator device with a fresh token: the active one heard from last (or, none
+ * heard, the oldest) is kept, so every run streams as the same device and history draws one trace;
+ * other active simulator devices, left by versions that enrolled one per run, are retired; the first
+ * run enrols one.
+ */
+export async function simulatorDevice(db: Db, patientId: string): Promise<Credential> {
+  const active = (await listDevices(db, patientId))
+    .filter((d) => d.kind === SIMULATOR_KIND && deviceState(d) === 'active')
+    .sort(
+      (a, b) =>
+        (b.lastSeenAt ?? -1) - (a.lastSeenAt ?? -1) || a.createdAt - b.createdAt || a.id.localeCompare(b.id),
+    );
+  const [keep, ...extra] = active;
+  for (const d of extra) await retireDevice(db, d.id);
+  return keep ? reissueDeviceToken(db, keep.id) : enrollDevice(db, { patientId, kind: SIMULATOR_KIND });
+}
+
+/**
+ * Creates (or reuses) `count` simulated patients and their simulator devices (simulatorDevice); with
+ * `limits`, sets those heart-rate limits on them (audited as set by `vigil-simulate`).
  */
 export async function enrolSimulatedPatients(opts: {
   dataDir: string;
@@ -106,7 +135,7 @@ export async function enrolSimulatedPatients(opts: {
       } catch (err) {
         if (!(err instanceof ConflictError)) throw err;
       }
-      out.push(await enrollDevice(db, { patientId: id, kind: 'simulator' }));
+      out.push(await simulatorDevice(db, id));
       if (opts.limits) await setLimits(db, id, opts.limits, 'vigil-simulate');
     }
     return out;

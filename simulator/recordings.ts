@@ -12,11 +12,11 @@ import { RecordingError } from './recordings-error.ts';
 export { RecordingError };
 
 /**
- * Bonn segments carry no electrode name. Sets A/B are surface EEG and C-E intracranial; the simulator
- * labels the one channel `T4` (a temporal 10-20 position, near where sets C-E were recorded) so the
- * chunk passes the contract's 10-20 name rule. It is a label, not a claim about the montage.
+ * Bonn segments carry no electrode name (sets A/B are surface EEG, C-E intracranial, and the paper
+ * names no single site per segment), so the one channel is called `Ch1`: a channel number, not a 10-20
+ * position, so no screen can show the recording as if it came from an electrode it did not.
  */
-export const BONN_CHANNEL = 'T4';
+export const BONN_CHANNEL = 'Ch1';
 
 export interface EegRecording {
   kind: 'eeg';

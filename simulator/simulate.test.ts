@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../cli/commands/simulate.ts';
 import { getLimits } from '../storage/limits-store.ts';
 import { openDb } from '../storage/open.ts';
-import { deviceForToken } from '../storage/patients-store.ts';
+import { deviceForToken, deviceState, enrollDevice, listDevices } from '../storage/patients-store.ts';
 import { parseTokenFlag, parseTokensFile } from './credentials.ts';
 import { type Clock, Pacer } from './pacer.ts';
 import type { HrSeriesRecording } from './recordings.ts';
@@ -273,6 +273,42 @@ describe('vigil simulate exit codes', () => {
       expect(await getLimits(db, 'sim-002')).toMatchObject({ low: 45, high: 120, custom: true });
     } finally {
       await db.close();
+    }
+  });
+
+  it('reuses its simulated devices on the next run (one device per patient, a fresh token) and retires extras', async () => {
+    const ok = await server(() => ({ status: 202 }));
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'vigil-sim-reuse-'));
+    const saved = { ...process.env };
+    process.env.VIGIL_DATA_DIR = dataDir;
+    process.env.VIGIL_INGEST_PORT = new URL(ok.url).port;
+    delete process.env.DATABASE_URL;
+    const run = () => quiet(['--no-eeg', '--hr', csv, '--speed', 'max', '--patients', '1']);
+    try {
+      expect(await run()).toBe(0);
+      // A pile-up left by an older simulator: a second active simulator device on the same patient.
+      const db = await openDb({ dataDir });
+      const extra = await enrollDevice(db, { patientId: 'sim-001', kind: 'simulator' });
+      const watch = await enrollDevice(db, { patientId: 'sim-001', kind: 'apple-watch' });
+      await db.close();
+      expect(await run()).toBe(0);
+      expect(await run()).toBe(0);
+      const after = await openDb({ dataDir });
+      try {
+        const devices = await listDevices(after, 'sim-001');
+        const active = devices.filter((d) => deviceState(d) === 'active');
+        expect(active.map((d) => d.kind).sort()).toEqual(['apple-watch', 'simulator']);
+        const sim = active.find((d) => d.kind === 'simulator')!;
+        const sources = new Set(ok.received.map((r) => r.headers['ce-source']));
+        expect([...sources]).toEqual([`/devices/${sim.id}`]);
+        expect(new Set(ok.received.map((r) => r.headers.authorization)).size).toBe(3);
+        expect(deviceState(devices.find((d) => d.id === extra.deviceId)!)).toBe('retired');
+        expect(deviceState(devices.find((d) => d.id === watch.deviceId)!)).toBe('active');
+      } finally {
+        await after.close();
+      }
+    } finally {
+      process.env = saved;
     }
   });
 });

@@ -16,6 +16,15 @@ export interface Device {
   createdAt: number;
   lastSeenAt: number | null;
   revokedAt: number | null;
+  /** Taken out of service: no data accepted, no device-silent alarm, still shown in history. */
+  retiredAt: number | null;
+}
+
+/** Where a device is in its life: `active` until an admin retires it or revokes its token. */
+export type DeviceState = 'active' | 'retired' | 'revoked';
+
+export function deviceState(d: Pick<Device, 'revokedAt' | 'retiredAt'>): DeviceState {
+  return d.revokedAt !== null ? 'revoked' : d.retiredAt !== null ? 'retired' : 'active';
 }
 
 export interface EnrolledDevice {
@@ -38,6 +47,8 @@ export class ConflictError extends Error {}
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
+
+const newDeviceToken = () => `vgl_dev_${randomBytes(32).toString('base64url')}`;
 
 export async function addPatient(
   db: Db,
@@ -77,9 +88,9 @@ export async function enrollDevice(
 ): Promise<EnrolledDevice> {
   if (!(await getPatient(db, d.patientId))) throw new NotFoundError('patient', d.patientId);
   const deviceId = d.deviceId ?? `dev-${randomBytes(8).toString('hex')}`;
-  const token = `vgl_dev_${randomBytes(32).toString('base64url')}`;
+  const token = newDeviceToken();
   await db.run(
-    'INSERT INTO devices (id, patient_id, token_hash, kind, created_at, last_seen_at, revoked_at) VALUES (?, ?, ?, ?, ?, NULL, NULL)',
+    'INSERT INTO devices (id, patient_id, token_hash, kind, created_at, last_seen_at, revoked_at, retired_at) VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL)',
     [deviceId, d.patientId, hashToken(token), d.kind ?? 'generic', now],
   );
   return { deviceId, patientId: d.patientId, token };
@@ -92,6 +103,7 @@ interface DeviceRow {
   created_at: number;
   last_seen_at: number | null;
   revoked_at: number | null;
+  retired_at: number | null;
 }
 const toDevice = (r: DeviceRow): Device => ({
   id: r.id,
@@ -100,8 +112,10 @@ const toDevice = (r: DeviceRow): Device => ({
   createdAt: Number(r.created_at),
   lastSeenAt: r.last_seen_at === null ? null : Number(r.last_seen_at),
   revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
+  retiredAt: r.retired_at === null ? null : Number(r.retired_at),
 });
-const DEVICE_COLS = 'id, patient_id, kind, created_at, last_seen_at, revoked_at';
+const DEVICE_COLS = 'id, patient_id, kind, created_at, last_seen_at, revoked_at, retired_at';
+const ACTIVE = 'revoked_at IS NULL AND retired_at IS NULL';
 
 export async function listDevices(db: Db, patientId?: string): Promise<Device[]> {
   const rows = patientId
@@ -112,21 +126,48 @@ export async function listDevices(db: Db, patientId?: string): Promise<Device[]>
   return rows.map(toDevice);
 }
 
-/** The active device a bearer token belongs to, or undefined (unknown or revoked). */
-export async function deviceForToken(db: Db, token: string): Promise<Device | undefined> {
-  const r = await db.get<DeviceRow>(
-    `SELECT ${DEVICE_COLS} FROM devices WHERE token_hash = ? AND revoked_at IS NULL`,
-    [hashToken(token)],
-  );
+export async function getDevice(db: Db, deviceId: string): Promise<Device | undefined> {
+  const r = await db.get<DeviceRow>(`SELECT ${DEVICE_COLS} FROM devices WHERE id = ?`, [deviceId]);
   return r && toDevice(r);
 }
 
-export async function revokeDevice(db: Db, deviceId: string, now = Date.now()): Promise<void> {
-  const r = await db.run('UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [
-    now,
-    deviceId,
+/** The active device a bearer token belongs to, or undefined (unknown, retired or revoked). */
+export async function deviceForToken(db: Db, token: string): Promise<Device | undefined> {
+  const r = await db.get<DeviceRow>(`SELECT ${DEVICE_COLS} FROM devices WHERE token_hash = ? AND ${ACTIVE}`, [
+    hashToken(token),
   ]);
+  return r && toDevice(r);
+}
+
+/** Ends an active device's life as `retired` or `revoked`; NotFoundError when it is not active. */
+async function endDevice(db: Db, deviceId: string, column: 'retired_at' | 'revoked_at', now: number) {
+  const r = await db.run(`UPDATE devices SET ${column} = ? WHERE id = ? AND ${ACTIVE}`, [now, deviceId]);
   if (r.changes === 0) throw new NotFoundError('active device', deviceId);
+}
+
+/** The token was lost or compromised: it stops working at once. */
+export function revokeDevice(db: Db, deviceId: string, now = Date.now()): Promise<void> {
+  return endDevice(db, deviceId, 'revoked_at', now);
+}
+
+/**
+ * The device is taken out of service (replaced, removed from the patient): its token stops working,
+ * it is no longer expected to send (no device-silent alarm), and its data stays in the record.
+ */
+export function retireDevice(db: Db, deviceId: string, now = Date.now()): Promise<void> {
+  return endDevice(db, deviceId, 'retired_at', now);
+}
+
+/**
+ * A fresh token for an active device, keeping its id (so its data stays one trace across runs); the old
+ * token stops working. The simulator uses this to reuse its devices.
+ */
+export async function reissueDeviceToken(db: Db, deviceId: string): Promise<EnrolledDevice> {
+  const d = await getDevice(db, deviceId);
+  if (!d || deviceState(d) !== 'active') throw new NotFoundError('active device', deviceId);
+  const token = newDeviceToken();
+  await db.run(`UPDATE devices SET token_hash = ? WHERE id = ? AND ${ACTIVE}`, [hashToken(token), deviceId]);
+  return { deviceId, patientId: d.patientId, token };
 }
 
 /** Marks devices as heard from (the recorder calls this once per batch, not per event). */

@@ -6,9 +6,13 @@ import {
   addPatient,
   ConflictError,
   deviceForToken,
+  deviceState,
   enrollDevice,
+  getDevice,
   listDevices,
   NotFoundError,
+  reissueDeviceToken,
+  retireDevice,
   revokeDevice,
   touchDevices,
 } from './patients-store.ts';
@@ -44,6 +48,29 @@ describe.each(testBackends)('storage contract on $name', ({ open }) => {
     await revokeDevice(db, dev.deviceId);
     expect(await deviceForToken(db, dev.token)).toBeUndefined();
     await expect(enrollDevice(db, { patientId: 'nobody' })).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('retires a device: its token stops working, its record stays, and it cannot be retired twice', async () => {
+    const dev = await enrollDevice(db, { patientId: 'p-1', kind: 'eeg' });
+    expect(deviceState((await getDevice(db, dev.deviceId))!)).toBe('active');
+    await retireDevice(db, dev.deviceId, 5000);
+    const d = await getDevice(db, dev.deviceId);
+    expect(d).toMatchObject({ retiredAt: 5000, revokedAt: null });
+    expect(deviceState(d!)).toBe('retired');
+    expect(await deviceForToken(db, dev.token)).toBeUndefined();
+    await expect(retireDevice(db, dev.deviceId)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(revokeDevice(db, dev.deviceId)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(reissueDeviceToken(db, dev.deviceId)).rejects.toBeInstanceOf(NotFoundError);
+    expect((await listDevices(db, 'p-1')).map((x) => x.id)).toContain(dev.deviceId);
+  });
+
+  it('reissues a token for the same device id and the old token stops working', async () => {
+    const dev = await enrollDevice(db, { patientId: 'p-1', kind: 'simulator' });
+    const again = await reissueDeviceToken(db, dev.deviceId);
+    expect(again.deviceId).toBe(dev.deviceId);
+    expect(again.token).not.toBe(dev.token);
+    expect(await deviceForToken(db, dev.token)).toBeUndefined();
+    expect((await deviceForToken(db, again.token))?.id).toBe(dev.deviceId);
   });
 
   it('touchDevices only moves last_seen_at forward', async () => {

@@ -1,4 +1,11 @@
-import { enrollDevice, listDevices, NotFoundError, revokeDevice } from '../../storage/patients-store.ts';
+import {
+  deviceState,
+  enrollDevice,
+  listDevices,
+  NotFoundError,
+  retireDevice,
+  revokeDevice,
+} from '../../storage/patients-store.ts';
 import { parseFlags, required } from '../args.ts';
 import { withStorage } from '../open-storage.ts';
 import { UsageError } from '../usage-error.ts';
@@ -6,7 +13,11 @@ import { UsageError } from '../usage-error.ts';
 const USAGE = `usage:
   vigil devices enroll --patient ID [--kind KIND] [--json]   prints the device token once
   vigil devices list [--patient ID] [--json]
-  vigil devices revoke --device ID`;
+  vigil devices retire --device ID   taken out of service: token stops working, no device-silent alarm
+  vigil devices revoke --device ID   token lost or compromised: it stops working at once`;
+
+const END = { retire: retireDevice, revoke: revokeDevice } as const;
+const DONE = { retire: 'retired', revoke: 'revoked' } as const;
 
 export async function run(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
@@ -45,23 +56,23 @@ export async function run(args: string[]): Promise<number> {
       else
         for (const d of all)
           console.log(
-            `${d.id}\t${d.patientId}\t${d.kind}\t${d.revokedAt ? 'revoked' : d.lastSeenAt ? `seen ${new Date(d.lastSeenAt).toISOString()}` : 'never seen'}`,
+            `${d.id}\t${d.patientId}\t${d.kind}\t${deviceState(d)}\t${d.lastSeenAt ? `seen ${new Date(d.lastSeenAt).toISOString()}` : 'never seen'}`,
           );
       return 0;
     });
   }
-  if (sub === 'revoke') {
+  if (sub === 'retire' || sub === 'revoke') {
     const { values } = parseFlags(rest, { device: { type: 'string' } });
     if (values.help) return help();
     const id = required(values, 'device');
     return withStorage(async (db) => {
       try {
-        await revokeDevice(db, id);
-        console.log(`revoked device ${id}`);
+        await END[sub](db, id);
+        console.log(`${DONE[sub]} device ${id}`);
         return 0;
       } catch (err) {
         if (err instanceof NotFoundError) {
-          console.error(`vigil devices revoke: ${err.message}`);
+          console.error(`vigil devices ${sub}: ${err.message}`);
           return 1;
         }
         throw err;

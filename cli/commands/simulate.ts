@@ -68,8 +68,9 @@ Options:
   --json                print the final summary as JSON
   --help                this text
 
-Without --url/--token the simulator enrols its patients (sim-001, sim-002, ...) and a new device for
-each directly in local storage (VIGIL_DATA_DIR, DATABASE_URL), as \`vigil up\` uses them.
+Without --url/--token the simulator enrols its patients (sim-001, sim-002, ...) and one simulator
+device for each directly in local storage (VIGIL_DATA_DIR, DATABASE_URL), as \`vigil up\` uses them;
+later runs reuse that device with a fresh token (the previous run's token stops working).
 Exit code: 0 when every event was acknowledged, 1 on any error, 2 on bad flags or files.`;
 
 /** Lets `--eeg a.edf b.txt` and `--hr a.csv b.csv` take several values: repeats the flag for each. */

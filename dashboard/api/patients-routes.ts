@@ -4,6 +4,7 @@ import { patientIdSchema } from '../../eventing/contract.ts';
 import {
   addPatient,
   ConflictError,
+  deviceState,
   enrollDevice,
   getPatient,
   listDevices,
@@ -12,6 +13,7 @@ import {
 import { requireRole } from '../auth/middleware.ts';
 import type { AppEnv, DashboardDeps } from '../context.ts';
 import { eegHistory, heartRateHistory, predictionHistory, type RangeQuery } from '../data/history.ts';
+import { detectorTrend, heartRateTrend, MAX_BUCKETS } from '../data/trend.ts';
 import { ward } from '../data/ward.ts';
 import { optionalString, readBody, requiredString } from '../http/body.ts';
 import { badParam, decodeCursor, parseIntParam, parseRange } from '../http/params.ts';
@@ -88,6 +90,31 @@ export function patientsRoutes(deps: DashboardDeps): Hono<AppEnv> {
     return c.json(await eegHistory(deps.db, { ...q, channels, maxHz }));
   });
 
+  // Trends: one point per device and bucket (default: the range in about 1,000 buckets, at least 1 s).
+  app.get('/api/patients/:id/trend', async (c) => {
+    const id = c.req.param('id');
+    if (!(await patientOr404(id))) throw badParam('id', `no patient ${id}`, 'path', 404);
+    const { from, to } = parseRange((k) => c.req.query(k), deps.now(), HOUR, 31 * 24 * HOUR);
+    const span = Math.max(1, to - from);
+    const minBucketS = Math.max(1, Math.ceil(span / 1000 / MAX_BUCKETS));
+    const bucketS = parseIntParam(
+      'bucketSeconds',
+      c.req.query('bucketSeconds'),
+      Math.max(minBucketS, Math.round(span / 1000 / 1000)),
+      minBucketS,
+      86_400,
+    );
+    const q = { patientId: id, from, to, bucketMs: bucketS * 1000 };
+    const [heartRate, detector] = await Promise.all([heartRateTrend(deps.db, q), detectorTrend(deps.db, q)]);
+    return c.json({
+      from: new Date(from).toISOString(),
+      to: new Date(to).toISOString(),
+      bucketSeconds: bucketS,
+      heartRate,
+      detector,
+    });
+  });
+
   app.get('/api/patients/:id/devices', async (c) => {
     const id = c.req.param('id');
     if (!(await patientOr404(id))) throw badParam('id', `no patient ${id}`, 'path', 404);
@@ -96,6 +123,8 @@ export function patientsRoutes(deps: DashboardDeps): Hono<AppEnv> {
       createdAt: new Date(d.createdAt).toISOString(),
       lastSeenAt: d.lastSeenAt === null ? null : new Date(d.lastSeenAt).toISOString(),
       revokedAt: d.revokedAt === null ? null : new Date(d.revokedAt).toISOString(),
+      retiredAt: d.retiredAt === null ? null : new Date(d.retiredAt).toISOString(),
+      state: deviceState(d),
     }));
     return c.json({ items, total: items.length, nextCursor: null });
   });

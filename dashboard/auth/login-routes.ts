@@ -24,6 +24,7 @@ import {
   SESSION_MAX_MS,
 } from '../../storage/users-store.ts';
 import type { AppEnv, DashboardDeps } from '../context.ts';
+import { wardClock } from '../pages/format.ts';
 import { page } from '../pages/layout.ts';
 import { clientIp } from './client-ip.ts';
 import { cookieName, safeEqual, sessionCookieName } from './middleware.ts';
@@ -46,7 +47,7 @@ function loginPage(
     maxAge: 3600,
   });
   return page(
-    { title: 'Sign in' },
+    { title: 'Sign in', clock: wardClock(deps.wardTimeZone, deps.now()) },
     html`<section class="login card">
   <h1>Sign in to Vigil</h1>
   ${opts.error ? html`<p class="error" role="alert"><span aria-hidden="true">⚠</span> ${opts.error}</p>` : ''}

@@ -2,6 +2,8 @@
 // keyset-paginated on (time, seq) so pages stay stable while new rows arrive.
 import type { Db, SqlValue } from '../../storage/db.ts';
 import { decodeEeg } from '../live/summarise.ts';
+import { seizureThreshold } from './model-threshold.ts';
+import { seizureWindows } from './seizure-windows.ts';
 
 export interface Page<T> {
   items: T[];
@@ -97,6 +99,8 @@ export interface PredictionPoint {
   label: string;
   modelVersion: string;
   chunkEventId: string;
+  /** Each one-second window: seizure-like or not (seizure-windows.ts). */
+  windows: Array<{ start: string; seizureLike: boolean }>;
 }
 
 export function predictionHistory(db: Db, q: RangeQuery): Promise<Page<PredictionPoint>> {
@@ -107,12 +111,14 @@ export function predictionHistory(db: Db, q: RangeQuery): Promise<Page<Predictio
     label: string;
     model_version: string;
     chunk_event_id: string;
+    window_probabilities: string;
   };
+  const threshold = seizureThreshold();
   return paged<R, PredictionPoint>(
     db,
     'predictions',
     'window_start',
-    'window_start, chunk_probability, label, model_version, chunk_event_id',
+    'window_start, chunk_probability, label, model_version, chunk_event_id, window_probabilities',
     q,
     (r) => ({
       time: iso(Number(r.window_start)),
@@ -120,6 +126,9 @@ export function predictionHistory(db: Db, q: RangeQuery): Promise<Page<Predictio
       label: r.label,
       modelVersion: r.model_version,
       chunkEventId: r.chunk_event_id,
+      windows: seizureWindows(Number(r.window_start), 1, r.window_probabilities, threshold, r.label).map(
+        (w) => ({ start: iso(w.start), seizureLike: w.seizureLike }),
+      ),
     }),
     (r) => Number(r.window_start),
   );

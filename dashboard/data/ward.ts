@@ -1,7 +1,7 @@
 // The ward overview as of now, read from storage: each patient's latest heart rate and EEG
 // prediction, open alerts and device liveness. Index seeks per patient, not table scans.
 import type { Db } from '../../storage/db.ts';
-import { listDevices, listPatients } from '../../storage/patients-store.ts';
+import { deviceState, listDevices, listPatients } from '../../storage/patients-store.ts';
 
 /** A device not heard from for this long is shown offline. */
 export const DEVICE_OFFLINE_MS = 30_000;
@@ -78,7 +78,7 @@ export async function ward(db: Db, now: number): Promise<WardPatient[]> {
         }))
         .sort((a, b) => (SEVERITY_RANK[a.severity] ?? 9) - (SEVERITY_RANK[b.severity] ?? 9)),
       devices: devices
-        .filter((d) => d.patientId === p.id && d.revokedAt === null)
+        .filter((d) => d.patientId === p.id && deviceState(d) === 'active')
         .map((d) => ({
           id: d.id,
           kind: d.kind,

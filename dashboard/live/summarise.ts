@@ -1,6 +1,8 @@
 // Turns stored events into the small messages the browser needs. EEG chunks are summarised for
-// the ward (no samples) and downsampled for the patient view, so a browser is never flooded.
+// the ward (no samples) and sent at their recorded rate (up to TRACE_HZ) to the patient view.
 import { EVENT_TYPES } from '../../eventing/contract.ts';
+import { seizureThreshold } from '../data/model-threshold.ts';
+import { seizureWindows } from '../data/seizure-windows.ts';
 
 export interface StoredEventRow {
   seq: number;
@@ -24,8 +26,12 @@ export interface LiveMessage {
   eegChunk?: { source: string; eventId: string };
 }
 
-/** Trace rate sent to browsers: 64 points per second per channel keeps 1-30 Hz rhythms visible. */
-export const TRACE_HZ = 64;
+/**
+ * Highest trace rate sent to browsers. Clinical EEG is recorded at 200-512 Hz and review screens show
+ * every sample (a 10-s page on a 1,400-px canvas at 2× pixel density has 280 px per second, and the
+ * browser draws the min-max envelope per pixel), so traces go out at their recorded rate up to here.
+ */
+export const TRACE_HZ = 512;
 /** A Health Auto Export upload can carry an hour of samples; the live chart needs the recent ones. */
 const MAX_LIVE_HR_SAMPLES = 600;
 
@@ -83,14 +89,26 @@ export function summarise(row: StoredEventRow): LiveMessage {
         },
         { eegChunk: { source: row.source, eventId: row.id } },
       );
-    case EVENT_TYPES.eegPrediction:
+    case EVENT_TYPES.eegPrediction: {
+      const start = typeof data.windowStart === 'string' ? Date.parse(data.windowStart) : Number.NaN;
+      const seconds = typeof data.windowSeconds === 'number' ? data.windowSeconds : 1;
       return msg('prediction', {
         windowStart: data.windowStart,
         windowSeconds: data.windowSeconds,
         chunkProbability: data.chunkProbability,
         label: data.label,
         modelVersion: data.modelVersion,
+        windows: Number.isNaN(start)
+          ? []
+          : seizureWindows(
+              start,
+              seconds,
+              data.windowProbabilities,
+              seizureThreshold(),
+              String(data.label),
+            ).map((w) => ({ start: new Date(w.start).toISOString(), seizureLike: w.seizureLike })),
       });
+    }
     case EVENT_TYPES.alertRaised:
       return msg('alert', {
         action: 'raised',

@@ -22,6 +22,7 @@ import { clientIp } from '../auth/client-ip.ts';
 import { requireRole, sessionCookieName } from '../auth/middleware.ts';
 import type { AppEnv, DashboardDeps } from '../context.ts';
 import { type AccountsView, accountsSection } from './admin-accounts.ts';
+import { wardClock } from './format.ts';
 import { type Html, page } from './layout.ts';
 
 export async function accountsView(deps: DashboardDeps, csrf: string): Promise<AccountsView> {
@@ -40,7 +41,18 @@ const field = (form: Record<string, unknown>, name: string) =>
 export function accountRoutes(deps: DashboardDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const show = (c: Context<AppEnv>, title: string, body: Html, status: 200 | 400 | 404 = 200) =>
-    c.html(page({ title, user: c.get('user'), csrfToken: c.get('session')?.csrfToken }, body), status);
+    c.html(
+      page(
+        {
+          title,
+          clock: wardClock(deps.wardTimeZone, deps.now()),
+          user: c.get('user'),
+          csrfToken: c.get('session')?.csrfToken,
+        },
+        body,
+      ),
+      status,
+    );
   const message = (kind: 'ok' | 'error', text: string) =>
     html`<p class="${kind === 'ok' ? 'ok' : 'error'} card" role="${kind === 'ok' ? 'status' : 'alert'}">${text}</p>`;
   const passwordForm = (c: Context<AppEnv>, note?: Html) =>
@@ -161,7 +173,7 @@ export function accountRoutes(deps: DashboardDeps): Hono<AppEnv> {
     return show(
       c,
       'Accounts',
-      html`<h1>Accounts</h1>${accountsSection({ ...view, created: { id: created.id, username, token: created.token } })}${back}`,
+      html`<h1>Accounts</h1>${accountsSection({ ...view, created: { id: created.id, username, token: created.token } }, wardClock(deps.wardTimeZone, deps.now()))}${back}`,
     );
   });
 

@@ -9,7 +9,7 @@ import {
   TOKEN_MAX_DAYS,
   type UserSummary,
 } from '../../storage/users-store.ts';
-import { timeEl } from './format.ts';
+import type { WardClock } from './format.ts';
 
 export interface AccountsView {
   users: UserSummary[];
@@ -28,13 +28,14 @@ function tokenState(t: ApiTokenInfo, now: number): string {
   return t.expiresAt !== null && t.expiresAt <= now ? 'expired' : 'active';
 }
 
-export function accountsSection(v: AccountsView) {
+export function accountsSection(v: AccountsView, clock: WardClock) {
+  const timeEl = clock.el;
   return html`<section class="card" aria-labelledby="acc-h" id="accounts"><h2 id="acc-h">Users</h2>
-<div class="scroll"><table><thead><tr><th scope="col">User</th><th scope="col">Role</th><th scope="col">State</th><th scope="col">Password changed</th><th scope="col">Actions</th></tr></thead>
+<div class="scroll"><table class="cards"><thead><tr><th scope="col">User</th><th scope="col">Role</th><th scope="col">State</th><th scope="col">Password changed</th><th scope="col">Actions</th></tr></thead>
 <tbody>${v.users.map(
     (
       u,
-    ) => html`<tr><td>${u.username}</td><td>${u.role}</td><td>${u.disabled ? 'disabled' : 'active'}</td><td>${timeEl(u.passwordChangedAt)}</td><td>
+    ) => html`<tr><td data-label="User">${u.username}</td><td data-label="Role">${u.role}</td><td data-label="State">${u.disabled ? 'disabled' : 'active'}</td><td data-label="Password changed">${timeEl(u.passwordChangedAt)}</td><td data-label="Actions">
 <form method="post" action="/admin/users/${encodeURIComponent(u.username)}/${u.disabled ? 'enable' : 'disable'}">${csrfField(v.csrf)}<button type="submit">${u.disabled ? 'Enable' : 'Disable'}</button></form>
 <form method="post" action="/admin/users/${encodeURIComponent(u.username)}/reset-password">${csrfField(v.csrf)}<label>New password for ${u.username} <input name="password" type="password" autocomplete="new-password" required minlength="12" maxlength="128"></label><button type="submit">Reset password</button></form>
 </td></tr>`,
@@ -55,10 +56,10 @@ ${
 ${
   v.tokens.length === 0
     ? html`<p class="empty">No API tokens.</p>`
-    : html`<div class="scroll"><table><thead><tr><th scope="col">Id</th><th scope="col">User</th><th scope="col">Label</th><th scope="col">Scope</th><th scope="col">State</th><th scope="col">Expires</th><th scope="col">Last used</th><th scope="col">Revoke</th></tr></thead>
+    : html`<div class="scroll"><table class="cards"><thead><tr><th scope="col">Id</th><th scope="col">User</th><th scope="col">Label</th><th scope="col">Scope</th><th scope="col">State</th><th scope="col">Expires</th><th scope="col">Last used</th><th scope="col">Revoke</th></tr></thead>
 <tbody>${v.tokens.map((t) => {
         const state = tokenState(t, v.now);
-        return html`<tr><td>${t.id}</td><td>${t.username}</td><td>${t.label}</td><td>${t.scope}</td><td>${state}</td><td>${timeEl(t.expiresAt)}</td><td>${timeEl(t.lastUsedAt)}</td><td>${
+        return html`<tr><td data-label="Id">${t.id}</td><td data-label="User">${t.username}</td><td data-label="Label">${t.label}</td><td data-label="Scope">${t.scope}</td><td data-label="State">${state}</td><td data-label="Expires">${timeEl(t.expiresAt)}</td><td data-label="Last used">${timeEl(t.lastUsedAt)}</td><td data-label="Revoke">${
           state === 'revoked'
             ? ''
             : html`<form method="post" action="/admin/tokens/${t.id}/revoke">${csrfField(v.csrf)}<button type="submit">Revoke</button></form>`
@@ -69,10 +70,10 @@ ${
 ${
   v.audit.length === 0
     ? html`<p class="empty">Nothing yet.</p>`
-    : html`<div class="scroll"><table><thead><tr><th scope="col">When</th><th scope="col">What</th><th scope="col">Account</th><th scope="col">By</th><th scope="col">From</th><th scope="col">Detail</th></tr></thead>
+    : html`<div class="scroll"><table class="cards"><thead><tr><th scope="col">When</th><th scope="col">What</th><th scope="col">Account</th><th scope="col">By</th><th scope="col">From</th><th scope="col">Detail</th></tr></thead>
 <tbody>${v.audit.map(
         (e) =>
-          html`<tr><td>${timeEl(e.at)}</td><td>${e.action}</td><td>${e.username}</td><td>${e.actor}</td><td>${e.clientIp ?? ''}</td><td>${e.detail}</td></tr>`,
+          html`<tr><td data-label="When">${timeEl(e.at)}</td><td data-label="What">${e.action}</td><td data-label="Account">${e.username}</td><td data-label="By">${e.actor}</td><td data-label="From">${e.clientIp ?? ''}</td><td data-label="Detail">${e.detail}</td></tr>`,
       )}</tbody></table></div>`
 }</section>`;
 }

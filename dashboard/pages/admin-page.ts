@@ -1,7 +1,8 @@
-// Admin: enrol a patient, enrol a device for a patient (its token is shown once, never again).
+// Admin: enrol a patient, enrol a device for a patient (its token is shown once, never again). The
+// device list with retire/revoke is its own section (admin-devices.ts).
 import { html } from 'hono/html';
-import type { Device, Patient } from '../../storage/patients-store.ts';
-import { timeEl } from './format.ts';
+import type { Patient } from '../../storage/patients-store.ts';
+import type { Html } from './layout.ts';
 
 export interface AdminResult {
   kind: 'ok' | 'error';
@@ -9,7 +10,7 @@ export interface AdminResult {
   token?: { deviceId: string; patientId: string; token: string };
 }
 
-export function adminBody(patients: Patient[], devices: Device[], csrf: string, result?: AdminResult) {
+export function adminBody(patients: Patient[], csrf: string, devicesSection: Html, result?: AdminResult) {
   return html`<h1>Admin</h1>
 ${
   result
@@ -18,7 +19,7 @@ ${
   ${
     result.token
       ? html`<p><strong>Device token for ${result.token.deviceId} (patient ${result.token.patientId}) — copy it now, it is shown only once:</strong></p>
-  <pre class="token" id="device-token">${result.token.token}</pre>
+  <pre class="token" id="device-token" tabindex="0">${result.token.token}</pre>
   <p class="small">Devices send CloudEvents to the ingest URL with <code>Authorization: Bearer &lt;token&gt;</code>, source <code>/devices/${result.token.deviceId}</code> and subject <code>${result.token.patientId}</code>.</p>`
       : ''
   }</div>`
@@ -44,14 +45,5 @@ ${
 </form>`
 }</section>
 </div>
-<section class="card" aria-labelledby="dl-h"><h2 id="dl-h">Devices</h2>
-${
-  devices.length === 0
-    ? html`<p class="empty">No devices enrolled yet.</p>`
-    : html`<div class="scroll"><table><thead><tr><th scope="col">Device</th><th scope="col">Patient</th><th scope="col">Kind</th><th scope="col">Enrolled</th><th scope="col">Last seen</th><th scope="col">State</th></tr></thead>
-<tbody>${devices.map(
-        (d) =>
-          html`<tr><td>${d.id}</td><td>${d.patientId}</td><td>${d.kind}</td><td>${timeEl(d.createdAt)}</td><td>${timeEl(d.lastSeenAt)}</td><td>${d.revokedAt ? 'revoked' : 'active'}</td></tr>`,
-      )}</tbody></table></div>`
-}</section>`;
+${devicesSection}`;
 }

@@ -52,8 +52,8 @@ export function capacityBody(mMax: number, aMax: number, planResult: Awaited<Ret
     <label>A up to <input type="number" name="a" min="1" max="100" step="1" value="${aMax}"> <span class="unit">Erlang</span></label>
     <button type="submit">Redraw</button>
   </form>
-  <div class="chart tall"><canvas id="erlang-chart" aria-label="Erlang B curves"></canvas></div>
-  <p class="small muted">A = λ · T<sub>s</sub> (arrival rate × mean service time), in Erlang. Each curve is one value of m (concurrent slots); P<sub>B</sub> is the probability that an arrival finds all m busy.</p>
+  <div class="chart tall"><canvas id="erlang-chart" role="img" aria-label="Erlang B curves: blocking probability against offered traffic, one curve per number of servers from 1 to ${mMax}" aria-describedby="erlang-desc"></canvas></div>
+  <p class="small muted" id="erlang-desc">A = λ · T<sub>s</sub> (arrival rate × mean service time), in Erlang. Each curve is one value of m (concurrent slots); P<sub>B</sub> is the probability that an arrival finds all m busy.</p>
 </section>
 <section class="card" aria-labelledby="plan-h">
   <h2 id="plan-h">Committed plan</h2>
@@ -63,10 +63,10 @@ export function capacityBody(mMax: number, aMax: number, planResult: Awaited<Ret
       : html`<p class="small muted">Namespace ${planResult.plan.namespace}. Source: capacity/plan.json.</p>
   ${Object.entries(planResult.plan.overlays).map(
     ([overlay, fns]) => html`<h3>Overlay ${overlay}</h3>
-  <div class="scroll"><table class="plan"><thead><tr><th scope="col">Function</th><th scope="col">λ <span class="unit">(events/s)</span></th><th scope="col">T<sub>s</sub> <span class="unit">(s)</span></th><th scope="col">A <span class="unit">(Erl)</span></th><th scope="col">Target P<sub>B</sub></th><th scope="col">m <span class="unit">(slots)</span></th><th scope="col">P<sub>B</sub> at m</th><th scope="col">C</th><th scope="col">min / max scale <span class="unit">(pods)</span></th><th scope="col">Basis</th></tr></thead>
+  <div class="scroll"><table class="plan cards"><thead><tr><th scope="col">Function</th><th scope="col">λ <span class="unit">(events/s)</span></th><th scope="col">T<sub>s</sub> <span class="unit">(s)</span></th><th scope="col">A <span class="unit">(Erl)</span></th><th scope="col">Target P<sub>B</sub></th><th scope="col">m <span class="unit">(slots)</span></th><th scope="col">P<sub>B</sub> at m</th><th scope="col">C</th><th scope="col">min / max scale <span class="unit">(pods)</span></th><th scope="col">Basis</th></tr></thead>
   <tbody>${Object.entries(fns).map(
     ([fn, e]) =>
-      html`<tr><th scope="row">${fn}</th><td>${sig(e.arrivalRate)}</td><td>${sig(e.serviceTime)}</td><td>${fmt(e.offeredTraffic)}</td><td>${e.targetBlocking}</td><td>${e.servers}</td><td>${fmt(e.blocking, 4)}</td><td>${e.containerConcurrency}</td><td>${e.minScale} / ${e.maxScale}</td><td class="small">${e.basis}</td></tr>`,
+      html`<tr><th scope="row" class="wide">${fn}</th><td data-label="λ (events/s)">${sig(e.arrivalRate)}</td><td data-label="Ts (s)">${sig(e.serviceTime)}</td><td data-label="A (Erl)">${fmt(e.offeredTraffic)}</td><td data-label="Target PB">${e.targetBlocking}</td><td data-label="m (slots)">${e.servers}</td><td data-label="PB at m">${fmt(e.blocking, 4)}</td><td data-label="C">${e.containerConcurrency}</td><td data-label="min / max scale (pods)">${e.minScale} / ${e.maxScale}</td><td class="small wide" data-label="Basis">${e.basis}</td></tr>`,
   )}</tbody></table></div>`,
   )}`
   }

@@ -1,7 +1,10 @@
-// The page shell every server-rendered page shares: header with navigation, the signed-in user, logout.
+// The page shell every server-rendered page shares: skip link, header with navigation, the signed-in
+// user, logout, the ward's time zone, and the live region that announces new alerts.
 import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
+import { assetStore } from '../assets/asset-store.ts';
 import type { ActingUser } from '../context.ts';
+import { badgeTemplates, type WardClock } from './format.ts';
 
 export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
@@ -14,6 +17,7 @@ const NAV = [
 
 export interface PageOptions {
   title: string;
+  clock: WardClock;
   active?: string;
   user?: ActingUser | undefined;
   csrfToken?: string | undefined;
@@ -35,18 +39,22 @@ export function embedJson(v: unknown): string {
 
 export function page(opts: PageOptions, body: Html): Html {
   const u = opts.user;
+  const assets = assetStore();
   return html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="ward-timezone" content="${opts.clock.zone}">
 ${opts.csrfToken ? html`<meta name="csrf-token" content="${opts.csrfToken}">` : ''}
 <title>${opts.title} · Vigil</title>
-<link rel="stylesheet" href="/static/style.css">
-${opts.chart ? html`<script src="/static/chart.umd.js"></script>` : ''}
-${opts.script ? html`<script type="module" src="/static/${opts.script}"></script>` : ''}
+<link rel="icon" href="${assets.url('favicon.svg')}" type="image/svg+xml">
+<link rel="stylesheet" href="${assets.url('style.css')}">
+${opts.chart ? html`<script src="${assets.url('chart.umd.js')}"></script>` : ''}
+${opts.script ? html`<script type="module" src="${assets.url(opts.script)}"></script>` : ''}
 </head>
 <body>
+<a class="skip" href="#main">Skip to main content</a>
 <header class="topbar">
   <a class="brand" href="/">Vigil</a>
   ${
@@ -56,14 +64,17 @@ ${opts.script ? html`<script type="module" src="/static/${opts.script}"></script
             html`<a href="${n.href}"${opts.active === n.href ? raw(' aria-current="page"') : ''}>${n.label}</a>`,
         )}</nav>
   <div class="who"><span id="live-status" class="live-status" role="status"></span>
+  <span class="small" title="The ward's time zone: every time on these pages is in it">${opts.clock.zone === 'UTC' ? 'UTC' : `${opts.clock.zone} (${opts.clock.zoneName})`}</span>
   <span><a href="/account">${u.username}</a> (${u.role})</span>
   <form method="post" action="/logout"><input type="hidden" name="_csrf" value="${opts.csrfToken ?? ''}"><button type="submit">Sign out</button></form></div>`
       : ''
   }
 </header>
-<main id="main">
+<main id="main" tabindex="-1">
 ${body}
 </main>
+<div id="announcer" class="sr-only" aria-live="assertive" aria-atomic="true"></div>
+${badgeTemplates()}
 ${opts.data !== undefined ? html`<script type="application/json" id="page-data">${raw(embedJson(opts.data))}</script>` : ''}
 </body>
 </html>`;

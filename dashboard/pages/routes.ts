@@ -25,14 +25,15 @@ import {
 import { requireRole } from '../auth/middleware.ts';
 import type { AppEnv, DashboardDeps } from '../context.ts';
 import { acknowledge, clear } from '../data/alert-actions.ts';
-import { seizureThreshold } from '../data/model-threshold.ts';
 import { ward } from '../data/ward.ts';
 import { parseEnum, parseIntParam } from '../http/params.ts';
 import { accountsView } from './account-routes.ts';
 import { accountsSection } from './admin-accounts.ts';
+import { adminDeviceRoutes, devicesSection } from './admin-devices.ts';
 import { type AdminResult, adminBody } from './admin-page.ts';
-import { alertDetailBody, inboxBody } from './alerts-page.ts';
+import { alertDetailBody, clearConfirmBody, inboxBody, type PatientNames } from './alerts-page.ts';
 import { capacityBody, capacityData, readPlan } from './capacity-page.ts';
+import { wardClock } from './format.ts';
 import { type Html, page } from './layout.ts';
 import { patientBody } from './patient-page.ts';
 import { wardBody } from './ward-page.ts';
@@ -40,6 +41,7 @@ import { wardBody } from './ward-page.ts';
 export function pageRoutes(deps: DashboardDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
+  const clock = () => wardClock(deps.wardTimeZone, deps.now());
   const render = (
     c: Context<AppEnv>,
     opts: { title: string; active?: string; script?: string; chart?: boolean; data?: unknown },
@@ -47,8 +49,13 @@ export function pageRoutes(deps: DashboardDeps): Hono<AppEnv> {
     status: 200 | 400 | 403 | 404 | 409 = 200,
   ) => {
     const s = c.get('session');
-    return c.html(page({ ...opts, user: c.get('user'), csrfToken: s?.csrfToken }, body), status);
+    return c.html(
+      page({ ...opts, clock: clock(), user: c.get('user'), csrfToken: s?.csrfToken }, body),
+      status,
+    );
   };
+  const patientNames = async (): Promise<PatientNames> =>
+    new Map((await listPatients(deps.db)).map((p) => [p.id, p.name]));
   const notFound = (c: Context<AppEnv>, what: string) =>
     render(c, { title: 'Not found' }, html`<h1>Not found</h1><p class="empty card">${what}</p>`, 404);
 
@@ -58,8 +65,13 @@ export function pageRoutes(deps: DashboardDeps): Hono<AppEnv> {
     const patients = await ward(deps.db, now);
     return render(
       c,
-      { title: 'Ward', active: '/', script: 'ward.js', data: { head } },
-      wardBody(patients, now),
+      {
+        title: 'Ward',
+        active: '/',
+        script: 'ward.js',
+        data: { head, names: Object.fromEntries(patients.map((p) => [p.id, p.name])) },
+      },
+      wardBody(patients, clock(), now),
     );
   });
 
@@ -76,9 +88,9 @@ export function pageRoutes(deps: DashboardDeps): Hono<AppEnv> {
         active: '/',
         script: 'patient.js',
         chart: true,
-        data: { head, patientId: id, threshold: seizureThreshold() },
+        data: { head, patientId: id, names: { [id]: p.name } },
       },
-      patientBody(p, seizureThreshold()),
+      patientBody(p, clock()),
     );
   });
 
@@ -108,10 +120,16 @@ export function pageRoutes(deps: DashboardDeps): Hono<AppEnv> {
         u.searchParams.set('cursor', pageData.nextCursor);
         nextHref = u.pathname + u.search;
       }
+      const names = await patientNames();
       return render(
         c,
-        { title: 'Alerts', active: '/alerts', script: 'alerts.js', data: { head, filter } },
-        inboxBody(pageData, filter, s?.csrfToken ?? '', back, nextHref),
+        {
+          title: 'Alerts',
+          active: '/alerts',
+          script: 'alerts.js',
+          data: { head, filter, names: Object.fromEntries(names) },
+        },
+        inboxBody(pageData, filter, s?.csrfToken ?? '', back, nextHref, names, clock()),
       );
     } catch (err) {
       if (!((err instanceof ProblemError && err.status === 400) || err instanceof InvalidCursorError))
@@ -120,7 +138,7 @@ export function pageRoutes(deps: DashboardDeps): Hono<AppEnv> {
       return render(
         c,
         { title: 'Alerts', active: '/alerts' },
-        inboxBody(empty, filter, s?.csrfToken ?? '', back, null, err.message),
+        inboxBody(empty, filter, s?.csrfToken ?? '', back, null, new Map(), clock(), err.message),
         400,
       );
     }
@@ -131,10 +149,36 @@ export function pageRoutes(deps: DashboardDeps): Hono<AppEnv> {
     const a = await getAlert(deps.db, id);
     if (!a) return notFound(c, `There is no alert “${id}”.`);
     const head = await deps.poller.head();
+    const names = await patientNames();
     return render(
       c,
-      { title: `Alert ${a.kind}`, active: '/alerts', script: 'alerts.js', data: { head, alertId: id } },
-      alertDetailBody(a, await alertAudit(deps.db, id), c.get('session')?.csrfToken ?? ''),
+      {
+        title: `Alert ${a.kind}`,
+        active: '/alerts',
+        script: 'alerts.js',
+        data: { head, alertId: id, names: Object.fromEntries(names) },
+      },
+      alertDetailBody(a, await alertAudit(deps.db, id), c.get('session')?.csrfToken ?? '', names, clock()),
+    );
+  });
+
+  const safeBack = (raw: unknown) => (typeof raw === 'string' && /^\/(?![/\\])/.test(raw) ? raw : '/alerts');
+
+  app.get('/alerts/:id/clear', async (c) => {
+    const id = c.req.param('id');
+    const a = await getAlert(deps.db, id);
+    if (!a) return notFound(c, `There is no alert “${id}”.`);
+    if (a.status === 'cleared') return c.redirect(`/alerts/${encodeURIComponent(id)}`, 303);
+    return render(
+      c,
+      { title: 'Clear alert', active: '/alerts' },
+      clearConfirmBody(
+        a,
+        c.get('session')?.csrfToken ?? '',
+        safeBack(c.req.query('back')),
+        await patientNames(),
+        clock(),
+      ),
     );
   });
 
@@ -146,8 +190,18 @@ export function pageRoutes(deps: DashboardDeps): Hono<AppEnv> {
         typeof (action === 'ack' ? form.note : form.reason) === 'string'
           ? String(action === 'ack' ? form.note : form.reason).slice(0, 2000)
           : '';
-      const back = typeof form.back === 'string' && /^\/(?![/\\])/.test(form.back) ? form.back : '/alerts';
+      const back = safeBack(form.back);
       const by = c.get('user').username;
+      if (action === 'clear' && (form.confirmed !== '1' || text.trim().length < 3)) {
+        const a = await getAlert(deps.db, id);
+        if (!a) return notFound(c, `There is no alert “${id}”.`);
+        return render(
+          c,
+          { title: 'Clear alert', active: '/alerts' },
+          html`<p class="error card" role="alert"><span aria-hidden="true">⚠</span> Give a reason (at least 3 characters) to clear an alert.</p>${clearConfirmBody(a, c.get('session')?.csrfToken ?? '', back, await patientNames(), clock())}`,
+          400,
+        );
+      }
       try {
         if (action === 'ack') await acknowledge(deps.db, { alertId: id, by, note: text, at: deps.now() });
         else await clear(deps.db, { alertId: id, by, reason: text, at: deps.now() });
@@ -185,12 +239,20 @@ export function pageRoutes(deps: DashboardDeps): Hono<AppEnv> {
       { title: 'Admin', active: '/admin', data: { head: await deps.poller.head() } },
       html`${adminBody(
         await listPatients(deps.db),
-        await listDevices(deps.db),
         c.get('session')?.csrfToken ?? '',
+        devicesSection(await listDevices(deps.db), await listPatients(deps.db), clock()),
         result,
-      )}${accountsSection(await accountsView(deps, c.get('session')?.csrfToken ?? ''))}`,
+      )}${accountsSection(await accountsView(deps, c.get('session')?.csrfToken ?? ''), clock())}`,
       status,
     );
+  app.route(
+    '/',
+    adminDeviceRoutes(deps, {
+      render: (c, title, body, status = 200) => render(c, { title, active: '/admin' }, body, status),
+      adminPage: (c, result, status = 200) => adminPage(c, result, status),
+      clock,
+    }),
+  );
 
   app.get('/admin', requireRole('admin'), (c) => adminPage(c));
 

@@ -40,6 +40,6 @@ new window.Chart(document.getElementById('erlang-chart'), {
       },
       y: { min: 0, max: 1, title: { display: true, text: 'Blocking probability P_B' } },
     },
-    plugins: { legend: { position: 'right' } },
+    plugins: { legend: { position: window.innerWidth < 700 ? 'bottom' : 'right' } },
   },
 });

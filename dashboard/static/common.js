@@ -1,4 +1,6 @@
-// Shared browser helpers: page data, local times with zone, the live SSE connection, device liveness.
+// Shared browser helpers: page data, times in the ward's time zone with their age, the live SSE
+// connection, device liveness, the live region that announces new alerts, and badges cloned from the
+// server's <template> (so severity is rendered in one place, dashboard/pages/format.ts).
 
 /** JSON the server embedded for this page (<script type="application/json" id="page-data">). */
 export function pageData() {
@@ -6,43 +8,75 @@ export function pageData() {
   return el ? JSON.parse(el.textContent || 'null') : {};
 }
 
-const timeFmt = new Intl.DateTimeFormat(undefined, {
-  year: 'numeric',
-  month: 'short',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  timeZoneName: 'short',
-});
-const clockFmt = new Intl.DateTimeFormat(undefined, {
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-});
+/** The ward's IANA zone (VIGIL_WARD_TIMEZONE), not the viewer's device zone. */
+export const WARD_ZONE =
+  document.querySelector('meta[name="ward-timezone"]')?.getAttribute('content') || 'UTC';
 
-/** A time in the viewer's local time zone, with the zone named. */
+/** The same formats as wardClock in dashboard/pages/format.ts (24-hour, in the ward's zone). */
+const zoned = (options, locale = 'en-GB') =>
+  new Intl.DateTimeFormat(locale, { timeZone: WARD_ZONE, hourCycle: 'h23', ...options });
+const HMS = { hour: '2-digit', minute: '2-digit', second: '2-digit' };
+const dayFmt = zoned({ year: 'numeric', month: '2-digit', day: '2-digit' }, 'en-CA');
+const clockFmt = zoned(HMS);
+const shortClockFmt = zoned({ hour: '2-digit', minute: '2-digit' });
+const dateTimeFmt = zoned({ day: 'numeric', month: 'short', ...HMS });
+const fullFmt = zoned({ dateStyle: 'medium', timeStyle: 'long' });
+
+/** 24-hour time in the ward's zone, with the date when it is not today there. */
 export function fmtTime(ms) {
-  return timeFmt.format(new Date(ms));
+  const d = new Date(ms);
+  return dayFmt.format(d) === dayFmt.format(new Date()) ? clockFmt.format(d) : dateTimeFmt.format(d);
 }
-export function fmtClock(ms) {
-  return clockFmt.format(new Date(ms));
+export function fmtFull(ms) {
+  return fullFmt.format(new Date(ms));
+}
+export function fmtClock(ms, withSeconds = true) {
+  return (withSeconds ? clockFmt : shortClockFmt).format(new Date(ms));
 }
 
-/** Rewrites every <time datetime> (rendered in UTC by the server) into local time with zone. */
-export function localizeTimes(root = document) {
-  for (const el of root.querySelectorAll('time[datetime]')) {
-    const ms = Date.parse(el.getAttribute('datetime'));
-    if (!Number.isNaN(ms)) {
-      el.textContent = fmtTime(ms);
-      el.title = new Date(ms).toISOString();
-    }
+/** Wraps `fn` so that calls before the next animation frame run it once, at that frame. */
+export function oncePerFrame(fn) {
+  let pending = false;
+  return () => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      fn();
+    });
+  };
+}
+
+/** The same rule as ageText in dashboard/pages/format.ts. */
+export function ageText(ms, now = Date.now()) {
+  const s = Math.max(0, Math.round((now - ms) / 1000));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86_400)} d ago`;
+}
+
+/** Brings every "… ago" on the page up to date. */
+export function updateAges() {
+  const now = Date.now();
+  for (const el of document.querySelectorAll('[data-age-of]')) {
+    const ms = Date.parse(el.getAttribute('data-age-of'));
+    if (!Number.isNaN(ms)) el.textContent = ageText(ms, now);
   }
+}
+
+let agesTicking = false;
+/** Keeps every "… ago" on the page current (one timer per page). */
+export function keepAgesCurrent() {
+  updateAges();
+  if (agesTicking) return;
+  agesTicking = true;
+  setInterval(updateAges, 5000);
 }
 
 export function timeHtml(ms) {
   const iso = new Date(ms).toISOString();
-  return `<time datetime="${iso}" title="${iso}">${escapeHtml(fmtTime(ms))}</time>`;
+  return `<time datetime="${iso}" title="${escapeHtml(fmtFull(ms))}">${escapeHtml(fmtTime(ms))}</time> <span class="age" data-age-of="${iso}">${ageText(ms)}</span>`;
 }
 
 export function escapeHtml(s) {
@@ -56,14 +90,24 @@ export function csrfToken() {
   return document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
 }
 
-export const SEVERITY_ICON = { critical: '✖', major: '▲', minor: '●', warning: '⚠' };
-export function severityHtml(sev) {
-  const s = escapeHtml(sev);
-  return `<span class="sev sev-${s}"><span aria-hidden="true">${SEVERITY_ICON[sev] ?? '•'}</span> ${s.charAt(0).toUpperCase() + s.slice(1)}</span>`;
+/** A copy of the server-rendered badge (`sev` or `status`), or plain text when none matches. */
+function badge(kind, value) {
+  const tpl = document.getElementById('badge-templates');
+  const el = tpl?.content.querySelector(`[data-${kind}="${CSS.escape(String(value))}"]`);
+  return el ? el.outerHTML : `<span class="${kind}">${escapeHtml(value)}</span>`;
 }
-export function statusHtml(status) {
-  const icon = status === 'raised' ? '◉' : status === 'acknowledged' ? '✓' : '✔';
-  return `<span class="status status-${escapeHtml(status)}"><span aria-hidden="true">${icon}</span> ${escapeHtml(status)}</span>`;
+export const severityHtml = (severity) => badge('severity', severity);
+export const statusHtml = (status) => badge('status', status);
+
+/** Says `text` through the page's assertive live region (screen readers announce it at once). */
+export function announce(text) {
+  const el = document.getElementById('announcer');
+  if (!el) return;
+  // Clearing first makes a repeated identical message be announced again.
+  el.textContent = '';
+  setTimeout(() => {
+    el.textContent = text;
+  }, 50);
 }
 
 function setLiveStatus(state) {
@@ -76,8 +120,9 @@ function setLiveStatus(state) {
 /**
  * Opens the live stream (one EventSource; the browser resumes with Last-Event-ID after a drop).
  * `after` is the events.seq the page was rendered at, so nothing between render and connect is lost.
+ * Every page announces newly raised alerts; `names` maps patient ids to names for that.
  */
-export function connectStream({ after, patient, handlers }) {
+export function connectStream({ after, patient, handlers, names = {} }) {
   const params = new URLSearchParams();
   if (after !== undefined && after !== null) params.set('after', String(after));
   if (patient) params.set('patient', patient);
@@ -87,7 +132,16 @@ export function connectStream({ after, patient, handlers }) {
   es.addEventListener('hello', () => setLiveStatus('live'));
   es.addEventListener('error', () => setLiveStatus('down'));
   es.addEventListener('reset', () => location.reload());
-  for (const [name, fn] of Object.entries(handlers)) {
+  const all = { ...handlers };
+  const pageAlert = all.alert;
+  all.alert = (ev) => {
+    if (ev.action === 'raised') {
+      const who = names[ev.patientId] ? `${names[ev.patientId]} (${ev.patientId})` : ev.patientId;
+      announce(`New ${ev.severity} alert: ${ev.kind}, patient ${who}.`);
+    }
+    pageAlert?.(ev);
+  };
+  for (const [name, fn] of Object.entries(all)) {
     es.addEventListener(name, (ev) => {
       let data;
       try {

@@ -2,7 +2,7 @@
 import {
   connectStream,
   escapeHtml,
-  localizeTimes,
+  keepAgesCurrent,
   markDeviceSeen,
   pageData,
   severityHtml,
@@ -11,7 +11,7 @@ import {
 } from './common.js';
 
 const data = pageData();
-localizeTimes();
+keepAgesCurrent();
 watchDeviceLiveness();
 
 const row = (patientId) => document.querySelector(`tr[data-patient="${CSS.escape(patientId ?? '')}"]`);
@@ -30,16 +30,14 @@ function onPrediction(ev) {
   if (!tr) return;
   const seizure = ev.label === 'seizure';
   tr.querySelector('[data-field="eeg"]').innerHTML =
-    `<span class="${seizure ? 'flag-bad' : 'flag-ok'}">${seizure ? '⚠ Seizure' : '✓ No seizure'}</span> ` +
-    `<span class="small">p = ${Number(ev.chunkProbability).toFixed(2)}</span>` +
+    `<span class="${seizure ? 'flag-bad' : 'flag-ok'}">${seizure ? '⚠ Seizure-like activity' : '✓ No seizure activity'}</span>` +
     `<div class="small muted">${timeHtml(Date.parse(ev.windowStart))}</div>`;
 }
 
 function onEeg(ev) {
   if (ev.deviceId) markDeviceSeen(ev.deviceId);
-  const tr = row(ev.patientId);
-  const cell = tr?.querySelector('[data-field="eeg"] .muted');
-  if (cell && /no EEG/.test(cell.textContent)) cell.textContent = 'EEG received, no prediction yet';
+  const cell = row(ev.patientId)?.querySelector('[data-field="eeg"] .muted');
+  if (cell && /no EEG/.test(cell.textContent)) cell.textContent = 'EEG received, not yet analysed';
 }
 
 function onAlert(ev) {
@@ -72,5 +70,6 @@ function onAlert(ev) {
 
 connectStream({
   after: data.head,
+  names: data.names,
   handlers: { 'heart-rate': onHeartRate, prediction: onPrediction, eeg: onEeg, alert: onAlert },
 });

@@ -6,7 +6,13 @@ import type { FunctionContext } from '../../eventing/subscriber.ts';
 import { listAlerts } from '../../storage/alerts-store.ts';
 import type { Db } from '../../storage/db.ts';
 import { readState } from '../../storage/function-state.ts';
-import { addPatient, enrollDevice, revokeDevice, touchDevices } from '../../storage/patients-store.ts';
+import {
+  addPatient,
+  enrollDevice,
+  retireDevice,
+  revokeDevice,
+  touchDevices,
+} from '../../storage/patients-store.ts';
 import { testBackends } from '../../storage/testing.ts';
 import { applyAlertEvent } from '../recorder/alert-events.ts';
 import { createTechnicalAlarms, PING_SOURCE_TYPE, technicalAlarms } from './index.ts';
@@ -181,6 +187,44 @@ describe('technical-alarms function', () => {
     await revokeDevice(db, dev.deviceId, now);
     const revoked = await feed([check(7)]);
     expect(alertClearedData.parse(revoked[0]!.data).reason).toMatch(/revoked/);
+  });
+
+  it('ends the device-silent alarm of a retired device and raises none for it again', async () => {
+    const check = (n: number): VigilEvent => ({
+      specversion: '1.0',
+      id: `retire-check-${n}`,
+      source: '/runtime/technical-check',
+      type: EVENT_TYPES.technicalCheck,
+      data: {},
+    });
+    // Two patients: the alert store merges open alerts of one kind per patient (#14 splits that).
+    await addPatient(db, { id: 'pt-retire', name: 'Second Patient' });
+    const old = await enrollDevice(db, { patientId: 'pt', kind: 'simulator' });
+    const unplugged = await enrollDevice(db, { patientId: 'pt-retire', kind: 'simulator' });
+    const seen = now;
+    await touchDevices(db, new Map([[old.deviceId, seen]]));
+    await touchDevices(db, new Map([[unplugged.deviceId, seen]]));
+    now = seen + 61_000;
+    const raised = await feed([check(1)]);
+    expect(raised.map((r) => r.id).sort()).toEqual(
+      [old.deviceId, unplugged.deviceId].map((d) => `dev-${d}-device-silent-${seen}.raised`).sort(),
+    );
+    // Retired before the next check: its open alarm ends; a device retired while quiet never alarms.
+    await retireDevice(db, old.deviceId, now);
+    now += 15_000;
+    const cleared = await feed([check(2)]);
+    expect(cleared.map((r) => r.id)).toEqual([`dev-${old.deviceId}-device-silent-${seen}.cleared`]);
+    expect(alertClearedData.parse(cleared[0]!.data).reason).toMatch(/retired/);
+    const quiet = await enrollDevice(db, { patientId: 'pt', kind: 'simulator' });
+    await touchDevices(db, new Map([[quiet.deviceId, now]]));
+    await retireDevice(db, quiet.deviceId, now);
+    now += 120_000;
+    expect(await feed([check(3)])).toEqual([]);
+    const open = await listAlerts(db, { kind: 'device-silent', status: 'open', limit: 50 });
+    const openDevices = open.items.map((a) => a.evidence.deviceId);
+    expect(openDevices).toContain(unplugged.deviceId);
+    expect(openDevices).not.toContain(old.deviceId);
+    expect(openDevices).not.toContain(quiet.deviceId);
   });
 
   it('reads the silence threshold from VIGIL_DEVICE_SILENT_SECONDS', async () => {

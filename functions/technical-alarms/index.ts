@@ -5,7 +5,7 @@
 //   episode; cleared after EEG_CLEAR_SECONDS of good signal. One episode tracker per device.
 // - technical.check (PingSource every minute / the embedded runtime's timer): a device that has sent
 //   before and has been silent for VIGIL_DEVICE_SILENT_SECONDS (default 60) raises device-silent once;
-//   it is cleared when the device is heard again or revoked. The alert id carries the device's
+//   it is cleared when the device is heard again, retired or revoked (and never raised for those). The alert id carries the device's
 //   last_seen_at, so concurrent checks on several replicas name the same alert.
 
 import { getConfig } from '../../config/env.ts';
@@ -255,7 +255,18 @@ interface DeviceRow {
   patient_id: string;
   last_seen_at: number | string | null;
   revoked_at: number | string | null;
+  retired_at: number | string | null;
 }
+
+/** Why a device is no longer expected to send, or undefined while it is in service. */
+const outOfService = (dv: DeviceRow | undefined): string | undefined =>
+  !dv
+    ? 'device removed'
+    : dv.revoked_at !== null
+      ? 'device revoked'
+      : dv.retired_at !== null
+        ? 'device retired'
+        : undefined;
 
 async function handleCheck(
   event: VigilEvent,
@@ -264,7 +275,7 @@ async function handleCheck(
 ): Promise<VigilEvent[]> {
   const now = ctx.now();
   const devices = await ctx.db.all<DeviceRow>(
-    'SELECT id, patient_id, last_seen_at, revoked_at FROM devices WHERE last_seen_at IS NOT NULL',
+    'SELECT id, patient_id, last_seen_at, revoked_at, retired_at FROM devices WHERE last_seen_at IS NOT NULL',
   );
   const key = `${event.source} ${event.id}`;
   return updateState<SilentState, VigilEvent[]>(ctx.db, TECHNICAL_ALARMS, 'device-silent', (cur) => {
@@ -278,8 +289,8 @@ async function handleCheck(
     for (const [deviceId, alarm] of Object.entries(st.open)) {
       const dv = byId.get(deviceId);
       const lastSeen = dv?.last_seen_at == null ? null : Number(dv.last_seen_at);
-      const revoked = !dv || dv.revoked_at !== null;
-      if (!revoked && (lastSeen === null || lastSeen <= alarm.lastSeenAt)) continue;
+      const ended = outOfService(dv);
+      if (!ended && (lastSeen === null || lastSeen <= alarm.lastSeenAt)) continue;
       delete open[deviceId];
       replies.push(
         clearedEvent({
@@ -288,12 +299,12 @@ async function handleCheck(
           kind: 'device-silent',
           by: TECHNICAL_ALARMS,
           at: iso(now),
-          reason: revoked ? 'device revoked or removed' : `device heard again at ${iso(lastSeen!)}`,
+          reason: ended ?? `device heard again at ${iso(lastSeen!)}`,
         }),
       );
     }
     for (const dv of devices) {
-      if (dv.revoked_at !== null || open[dv.id]) continue;
+      if (outOfService(dv) || open[dv.id]) continue;
       const lastSeen = Number(dv.last_seen_at);
       const silentMs = now - lastSeen;
       if (silentMs < silentSeconds * 1000) continue;

@@ -4,6 +4,7 @@ import { brokerOutbox } from './002-broker-outbox.ts';
 import { alertsMigration } from './003-alerts.ts';
 import { accountsMigration } from './005-accounts.ts';
 import { accountSecurityMigration } from './015-account-security.ts';
+import { deviceLifecycleMigration } from './018-device-lifecycle.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
@@ -14,4 +15,5 @@ export const MIGRATIONS: Migration[] = [
   alertsMigration,
   accountsMigration,
   accountSecurityMigration,
+  deviceLifecycleMigration,
 ];
