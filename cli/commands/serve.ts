@@ -39,7 +39,8 @@ export async function run(args: string[]): Promise<number> {
     const { startDashboard } = await import('../../dashboard/server.ts');
     close = (await startDashboard({ db, port, host })).close;
   } else {
-    await import('../../functions/framework.ts');
+    const { registerEventFunctions } = await import('../../functions/framework.ts');
+    registerEventFunctions(db);
     const { getTestServer } = await import('@google-cloud/functions-framework/testing');
     const server = getTestServer(target);
     await new Promise<void>((r) => server.listen(port, host, () => r()));
