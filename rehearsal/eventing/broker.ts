@@ -144,7 +144,7 @@ export class Broker {
   private server: Server | undefined;
   private idleWaiters: Array<() => void> = [];
 
-  constructor(private readonly opts: BrokerOptions) {
+  constructor(opts: BrokerOptions) {
     this.log = opts.log ?? (() => {});
     this.resolve = opts.resolve;
     this.path = `/${opts.namespace}/${opts.name}`;

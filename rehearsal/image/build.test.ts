@@ -52,9 +52,10 @@ describe('buildImage on a small context', () => {
     writeFileSync(path.join(context, rel), text);
   };
   const logs: string[] = [];
-  const build = (extra?: string, base?: string) => (
-    write('Dockerfile', dockerfile(extra, base)), buildImage({ context, out, log: (l) => logs.push(l) })
-  );
+  const build = (extra?: string, base?: string) => {
+    write('Dockerfile', dockerfile(extra, base));
+    return buildImage({ context, out, log: (l) => logs.push(l) });
+  };
   let image: BuiltImage;
 
   beforeAll(async () => {
