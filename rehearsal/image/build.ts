@@ -68,7 +68,11 @@ export async function buildImage(opts: BuildOptions): Promise<BuiltImage> {
   checkNode(layout.from);
 
   const stageFs: Record<string, (imagePath: string) => string> = {};
-  for (const [name, stage] of Object.entries(layout.sourceStages)) {
+  // The checks of the checkout-backed stages first: they fail in milliseconds, an npm ci takes minutes.
+  const stages = Object.entries(layout.sourceStages).sort(
+    ([, a], [, b]) => Number(b.isBuild) - Number(a.isBuild),
+  );
+  for (const [name, stage] of stages) {
     checkNode(stage.from);
     if (stage.isBuild) stageFs[name] = checkBuildStage(stage, context, ignore);
     else {
