@@ -18,6 +18,8 @@ export interface AdapterDeps {
   now?: () => number;
 }
 
+const ALLOW = 'POST, OPTIONS';
+
 function toPlain(ce: CloudEvent<unknown>): VigilEvent {
   return JSON.parse(JSON.stringify(ce)) as VigilEvent;
 }
@@ -42,9 +44,19 @@ export function httpHandler(
           .send(await deps.metrics.registry.metrics());
         return;
       }
+      // The Knative data plane (data-plane.md "HTTP Verbs"): a sender may probe with OPTIONS, and the
+      // answer names POST in Allow; so does every 405 (RFC 9110 15.5.6).
+      if (req.method === 'OPTIONS') {
+        res.status(204).set('allow', ALLOW).end();
+        return;
+      }
       if (req.method !== 'POST') {
         outcome = '405';
-        res.status(405).type('application/problem+json').send({ title: 'Method not allowed', status: 405 });
+        res
+          .status(405)
+          .set('allow', ALLOW)
+          .type('application/problem+json')
+          .send({ title: 'Method not allowed', status: 405 });
         return;
       }
       let event: VigilEvent;
