@@ -38,7 +38,9 @@ export class ServiceProxy {
   private next = 0;
   private readonly waiting: Waiter[] = [];
   private server: Server | undefined;
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  // Idle pooled sockets close after 4 s, before Node servers' 5-s keep-alive timeout closes them under a
+  // request (which would surface as a spurious reset).
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 256, timeout: 4000 });
   served = 0;
   failed = 0;
 
