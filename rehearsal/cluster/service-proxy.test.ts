@@ -28,7 +28,12 @@ async function upstream(
   });
   await new Promise<void>((r) => u.server.listen(0, '127.0.0.1', () => r()));
   u.port = (u.server.address() as AddressInfo).port;
-  opened.push({ close: () => (u.server.closeAllConnections(), u.server.close()) });
+  opened.push({
+    close: () => {
+      u.server.closeAllConnections();
+      u.server.close();
+    },
+  });
   return u;
 }
 
