@@ -7,21 +7,14 @@ import { enrolWithCli } from '../rehearsal/enrol.ts';
 import { startRehearsal } from '../rehearsal/start.ts';
 import { openDb } from '../storage/open.ts';
 import type { ChildCounts, ChildReady } from './runtime-child.ts';
+import { storedCounts } from './stored-counts.ts';
 
 const r = await startRehearsal({ log: (line) => process.stderr.write(`[rehearsal] ${line}\n`) });
 const who = await enrolWithCli(r.image, r.cliEnv, 'bench');
 const db = await openDb({ dataDir: '/nonexistent', databaseUrl: r.databaseUrl, migrate: false, poolSize: 1 });
 
 async function counts(): Promise<ChildCounts> {
-  const n = async (sql: string): Promise<number> => Number((await db.get<{ n: number }>(sql))?.n ?? 0);
-  return {
-    type: 'counts',
-    eegChunks: await n('SELECT COUNT(*) AS n FROM eeg_chunks'),
-    heartRateSamples: await n('SELECT COUNT(*) AS n FROM heart_rate_samples'),
-    events: await n('SELECT COUNT(*) AS n FROM events'),
-    alerts: await n("SELECT COUNT(*) AS n FROM events WHERE type = 'org.vigil.alert.raised'"),
-    rssBytes: process.memoryUsage().rss,
-  };
+  return { type: 'counts', ...(await storedCounts(db)), rssBytes: process.memoryUsage().rss };
 }
 
 /** CPU seconds so far: this process (broker, Service addresses) and every pod's process, by Service. */

@@ -96,7 +96,8 @@ describe('kubelet', () => {
         port,
         env: { PORT: String(port) },
         readiness: fast,
-        liveness: fast,
+        // As in the manifests: liveness probing starts once the process had time to listen.
+        liveness: { ...fast, initialDelaySeconds: 1 },
         terminationGracePeriodSeconds: 1,
       },
       image,

@@ -12,7 +12,7 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenOn } from '../listen.ts';
 
 export interface Endpoint {
   id: string;
@@ -171,22 +171,16 @@ export class ServiceProxy {
 
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
     const server = createServer((req, res) => void this.handle(req, res));
-    server.keepAliveTimeout = 65_000;
-    await new Promise<void>((r) => server.listen(port, host, () => r()));
     this.server = server;
-    return `http://${host}:${(server.address() as AddressInfo).port}`;
+    return `http://${host}:${await listenOn(server, port, host)}`;
   }
 
   async close(): Promise<void> {
     for (const w of this.waiting.splice(0)) clearTimeout(w.timer);
     this.agent.destroy();
     const s = this.server;
-    if (!s) return;
     this.server = undefined;
-    await new Promise<void>((r) => {
-      s.close(() => r());
-      s.closeAllConnections();
-    });
+    await closeServer(s);
   }
 }
 

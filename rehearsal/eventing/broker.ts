@@ -20,8 +20,8 @@
 //   dead-letter delivery fails too (or that has no deadLetterSink) is lost: logged and counted, and
 //   `npm run rehearse -- --check` fails on any.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { backoffMs, matches, type Route } from '../../eventing/embedded/routes.ts';
+import { closeServer, listenOn } from '../listen.ts';
 import { CloudEventError, fromHttp, type WireEvent } from './cloudevent-http.ts';
 import { deliverOnce, type Outcome } from './delivery.ts';
 
@@ -236,20 +236,14 @@ export class Broker {
         if (!res.headersSent) end(res, 500, 'ingress error');
       });
     });
-    server.keepAliveTimeout = 65_000;
-    await new Promise<void>((r) => server.listen(port, host, () => r()));
     this.server = server;
-    return `http://${host}:${(server.address() as AddressInfo).port}${this.path}`;
+    return `http://${host}:${await listenOn(server, port, host)}${this.path}`;
   }
 
   async close(): Promise<void> {
     const s = this.server;
-    if (!s) return;
     this.server = undefined;
-    await new Promise<void>((r) => {
-      s.close(() => r());
-      s.closeAllConnections();
-    });
+    await closeServer(s);
   }
 }
 
