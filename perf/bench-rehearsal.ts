@@ -6,7 +6,9 @@
 // Usage: npx tsx perf/bench-rehearsal.ts [--duration S]   (or npm run bench -- rehearsal)
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import mysql from 'mysql2/promise';
 import { toolSettings } from '../config/env.ts';
+import { TEST_MYSQL_URL } from '../storage/testing.ts';
 import { type Child, startChild } from './child.ts';
 import { runLoad } from './load.ts';
 import { type BenchReport, printReport } from './report.ts';
@@ -15,6 +17,29 @@ import { startRuntimeProcess } from './runtime-process.ts';
 import type { Scenario } from './scenario.ts';
 
 const WARMUP_S = toolSettings().BENCH_WARMUP_S ?? 3;
+
+/**
+ * MariaDB's transaction commits and data-file fsyncs so far, server-wide (other sessions on a shared
+ * server count too): the cluster delivers one event per HTTP request, so each is its own transaction,
+ * where the embedded runtime commits a group at once.
+ */
+async function serverCommits(): Promise<{ commits: number; fsyncs: number }> {
+  const c = await mysql.createConnection(TEST_MYSQL_URL);
+  try {
+    const [rows] = await c.query(
+      "SHOW GLOBAL STATUS WHERE Variable_name IN ('Handler_commit', 'Innodb_data_fsyncs')",
+    );
+    const v = Object.fromEntries(
+      (rows as Array<{ Variable_name: string; Value: string }>).map((r) => [
+        r.Variable_name,
+        Number(r.Value),
+      ]),
+    );
+    return { commits: v.Handler_commit ?? 0, fsyncs: v.Innodb_data_fsyncs ?? 0 };
+  } finally {
+    await c.end();
+  }
+}
 
 interface Target {
   url: string;
@@ -58,6 +83,7 @@ async function measure(t: Target, list: Scenario[]): Promise<Record<string, numb
     }
     const before = await t.counts();
     const cpuBefore = await t.cpu?.();
+    const dbBefore = await serverCommits();
     const t0 = performance.now();
     const load = await runLoad(t.url, s, t.device);
     await t.idle();
@@ -70,6 +96,12 @@ async function measure(t: Target, list: Scenario[]): Promise<Record<string, numb
     out[`${eeg ? 'EEG chunks' : 'heart-rate samples'} stored/s`] = stored / seconds;
     out[`${eeg ? 'EEG' : 'heart-rate'} requests acknowledged`] = load.acknowledged;
     out[`${eeg ? 'EEG' : 'heart-rate'} failed requests`] = load.failed;
+    const dbAfter = await serverCommits();
+    const events = Math.max(1, after.events - before.events);
+    out[`${eeg ? 'EEG' : 'heart-rate'} MariaDB commits per stored event (server-wide)`] =
+      (dbAfter.commits - dbBefore.commits) / events;
+    out[`${eeg ? 'EEG' : 'heart-rate'} MariaDB fsyncs/s (server-wide)`] =
+      (dbAfter.fsyncs - dbBefore.fsyncs) / seconds;
     out[`${eeg ? 'EEG' : 'heart-rate'} ack latency p99 ms`] = load.metrics.http_req_duration!['p(99)']!;
     const cpuAfter = await t.cpu?.();
     if (cpuBefore && cpuAfter)
