@@ -28,9 +28,10 @@ async function main(argv: string[]): Promise<number> {
   const out = (l: string) => process.stdout.write(`${l}\n`);
   const stamp = (l: string) => out(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${l}`);
   let rehearsal: Rehearsal | undefined;
+  let stopStarted: (() => Promise<void>) | undefined;
   let stopping: Promise<void> | undefined;
   const stop = () => {
-    stopping ??= (rehearsal?.stop() ?? Promise.resolve()).then(() => {
+    stopping ??= (rehearsal?.stop() ?? stopStarted?.() ?? Promise.resolve()).then(() => {
       stamp('stopped everything');
     });
     return stopping;
@@ -43,6 +44,9 @@ async function main(argv: string[]): Promise<number> {
   process.once('SIGTERM', onSignal);
   try {
     rehearsal = await startRehearsal({
+      onStop: (s) => {
+        stopStarted = s;
+      },
       fresh: values.fresh ?? false,
       log: stamp,
       ...(values.verbose ? { podLog: out } : {}),

@@ -36,6 +36,8 @@ export interface RehearsalOptions {
   log?: (line: string) => void;
   /** Container output lines (noisy); default: dropped. */
   podLog?: (line: string) => void;
+  /** Receives, before anything starts, what stops everything started so far (for Ctrl-C mid-start). */
+  onStop?: (stop: () => Promise<void>) => void;
 }
 
 export interface Rehearsal {
@@ -73,6 +75,7 @@ export async function startRehearsal(opts: RehearsalOptions = {}): Promise<Rehea
   const stop = async () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   };
+  opts.onStop?.(stop);
   try {
     const image = await buildImage({ context: ROOT, fresh: opts.fresh ?? false, log });
     const databaseUrl = await createMysqlTestDatabase();
