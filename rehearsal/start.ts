@@ -116,7 +116,10 @@ export async function startRehearsal(opts: RehearsalOptions = {}): Promise<Rehea
       log,
     });
     const brokerUrl = await broker.listen();
-    cleanups.push(() => broker.close());
+    cleanups.push(async () => {
+      const dropped = await broker.close();
+      if (dropped) log(`broker: ${dropped} deliveries still queued or retrying were dropped at shutdown`);
+    });
 
     const pods: Pod[] = [];
     cleanups.push(async () => {

@@ -319,3 +319,29 @@ describe('replies', () => {
     expect(broker.droppedTtl).toBe(before + 1);
   });
 });
+
+describe('shutdown', () => {
+  it('stops retrying and drops what is queued when closed, so nothing outlives the rehearsal', async () => {
+    subs.a.answer = () => ({ status: 503 });
+    const slow = new Broker({
+      namespace: 'vigil',
+      name: 'default',
+      routes: parseRoutes([trigger('to-a', 'a', 'test.a', 10).replace('PT0.05S', 'PT10S')]),
+      resolve: () => subs.a.url,
+    });
+    const url = await slow.listen();
+    const post = await fetch(url, {
+      method: 'POST',
+      headers: { 'ce-specversion': '1.0', 'ce-id': 'c-1', 'ce-source': '/t', 'ce-type': 'test.a' },
+    });
+    expect(post.status).toBe(202);
+    while (subs.a.received.length < 1) await new Promise((r) => setTimeout(r, 10));
+    const t0 = performance.now();
+    expect(await slow.close()).toBe(1);
+    await slow.idle();
+    expect(performance.now() - t0).toBeLessThan(1000);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(subs.a.received).toHaveLength(1);
+    expect(slow.lost()).toBe(0);
+  });
+});

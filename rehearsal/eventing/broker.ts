@@ -72,7 +72,7 @@ class TriggerDispatcher {
   }
 
   private pump(): void {
-    while (this.inFlight < this.max && this.queue.length) {
+    while (!this.broker.closed && this.inFlight < this.max && this.queue.length) {
       const item = this.queue.shift()!;
       this.inFlight++;
       void this.dispatch(item).finally(() => {
@@ -89,8 +89,8 @@ class TriggerDispatcher {
     for (let failures = 0; ; failures++) {
       const out = await deliverOnce(url, event, { preferReply });
       if (out.kind === 'delivered' || !out.retry || failures >= d.retry) return out;
+      if (!(await this.broker.sleep(backoffMs(d, failures + 1)))) return out;
       this.stats.retries++;
-      await new Promise((r) => setTimeout(r, backoffMs(d, failures + 1)));
     }
   }
 
@@ -105,6 +105,8 @@ class TriggerDispatcher {
       }
       return;
     }
+    // Shut down while this event was being retried: dropped with the broker, as an in-memory channel's are.
+    if (this.broker.closed) return;
     const what = `${this.route.trigger}: ${item.event.attributes.type} ${item.event.attributes.id}`;
     const dls = this.route.delivery.deadLetter;
     if (!dls) {
@@ -143,6 +145,9 @@ export class Broker {
   private readonly maxPendingBytes: number;
   private server: Server | undefined;
   private idleWaiters: Array<() => void> = [];
+  private sleepers = new Set<() => void>();
+  /** Set by close(): nothing more is delivered, retries waiting end, what is queued is dropped. */
+  closed = false;
 
   constructor(opts: BrokerOptions) {
     this.log = opts.log ?? (() => {});
@@ -240,10 +245,34 @@ export class Broker {
     return `http://${host}:${await listenOn(server, port, host)}${this.path}`;
   }
 
-  async close(): Promise<void> {
+  /** Waits before a retry; false when the broker closed meanwhile. */
+  sleep(ms: number): Promise<boolean> {
+    if (this.closed) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(t);
+        this.sleepers.delete(wake);
+        resolve(!this.closed);
+      };
+      const t = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
+  }
+
+  /** Stops the ingress and all delivery; returns how many queued or retrying deliveries were dropped. */
+  async close(): Promise<number> {
+    this.closed = true;
+    let dropped = 0;
+    for (const d of this.dispatchers) {
+      dropped += d.queue.length + d.inFlight;
+      for (const item of d.queue.splice(0)) this.release(item);
+    }
+    for (const wake of [...this.sleepers]) wake();
+    for (const w of this.idleWaiters.splice(0)) w();
     const s = this.server;
     this.server = undefined;
     await closeServer(s);
+    return dropped;
   }
 }
 
