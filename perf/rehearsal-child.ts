@@ -61,6 +61,7 @@ process.on('disconnect', () => {
 process.send!({
   type: 'ready',
   ingestUrl: r.urls.ingest!,
+  brokerUrl: r.brokerUrl,
   pid: process.pid,
   devices: [{ patientId: who.patientId, deviceId: who.deviceId, token: who.deviceToken }],
-} satisfies ChildReady);
+} satisfies ChildReady & { brokerUrl: string });
