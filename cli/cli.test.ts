@@ -59,15 +59,85 @@ describe('vigil CLI', () => {
       'short\n',
     );
     expect(short.code).toBe(2);
-    expect(short.err).toMatch(/--password-stdin: password must be at least 10/);
+    expect(short.err).toMatch(/--password-stdin: password must be at least 12/);
     expect(vigil(['tokens', 'create', '--user', 'ghost']).code).toBe(2);
     expect(vigil(['frobnicate']).code).toBe(2);
     const typo = vigil(['migrate'], undefined, { VIGIL_INGEST_PROT: '1' });
     expect(typo.code).toBe(2);
     expect(typo.err).toMatch(/unknown setting VIGIL_INGEST_PROT/);
+    expect(vigil(['migrate'], undefined, { VIGIL_PUBLIC_URL: 'https://vigil.example.org' }).code).toBe(0);
+    const ftp = vigil(['migrate'], undefined, { VIGIL_PUBLIC_URL: 'ftp://vigil.example.org' });
+    expect(ftp.code).toBe(2);
+    expect(ftp.err).toMatch(/VIGIL_PUBLIC_URL/);
+    expect(vigil(['migrate'], undefined, { VIGIL_SECURE_COOKIES: '1' }).err).toMatch(
+      /unknown setting VIGIL_SECURE_COOKIES/,
+    );
     const badPort = vigil(['migrate'], undefined, { VIGIL_INGEST_PORT: 'eighty' });
     expect(badPort.code).toBe(2);
     expect(badPort.err).toMatch(/VIGIL_INGEST_PORT/);
+  });
+
+  it('refuses common, repeated and sequential passwords with the reason', () => {
+    for (const [pw, reason] of [
+      ['aaaaaaaaaaaa', /repeats the same character/],
+      ['password1234', /common/],
+      ['qwertyuiop12', /common|keyboard/],
+      ['abcdefghijkl', /sequence/],
+    ] as const) {
+      const r = vigil(
+        ['users', 'add', '--username', 'weak', '--role', 'clinician', '--password-stdin'],
+        `${pw}\n`,
+      );
+      expect(r.code, pw).toBe(2);
+      expect(r.err, pw).toMatch(reason);
+    }
+    expect(vigil(['users', 'list']).out).not.toContain('weak');
+  });
+
+  it('lists, scopes, expires and revokes API tokens; disables, enables and resets users, all audited', () => {
+    const add = vigil(
+      ['users', 'add', '--username', 'ops', '--role', 'admin', '--password-stdin'],
+      'staple orbit lantern\n',
+    );
+    expect(add.code, add.err).toBe(0);
+    const t = JSON.parse(vigil(['tokens', 'create', '--user', 'ops', '--days', '7', '--json']).out);
+    expect(t.scope).toBe('read-only');
+    expect(Date.parse(t.expiresAt) - Date.now()).toBeGreaterThan(6.9 * 86400_000);
+    const rw = JSON.parse(
+      vigil(['tokens', 'create', '--user', 'ops', '--scope', 'read-write', '--json']).out,
+    );
+    expect(rw.scope).toBe('read-write');
+    expect(vigil(['tokens', 'create', '--user', 'ops', '--scope', 'root']).code).toBe(2);
+    expect(vigil(['tokens', 'create', '--user', 'ops', '--days', '400']).code).toBe(2);
+    const listed = JSON.parse(vigil(['tokens', 'list', '--user', 'ops', '--json']).out);
+    expect(listed.map((x: { id: number }) => x.id)).toEqual([t.id, rw.id]);
+    expect(JSON.stringify(listed)).not.toContain(t.token);
+    expect(vigil(['tokens', 'revoke', '--id', String(t.id)]).code).toBe(0);
+    expect(vigil(['tokens', 'revoke', '--id', String(t.id)]).code).toBe(1);
+    expect(vigil(['tokens', 'list', '--user', 'ops']).out).toMatch(
+      new RegExp(`^${t.id}\\tops\\tread-only\\trevoked`, 'm'),
+    );
+    expect(vigil(['users', 'disable', '--username', 'ops']).code).toBe(0);
+    expect(vigil(['users', 'list']).out).toContain('ops\tadmin\tdisabled');
+    expect(vigil(['users', 'enable', '--username', 'ops']).code).toBe(0);
+    expect(
+      vigil(['users', 'reset-password', '--username', 'ops', '--password-stdin'], 'aaaaaaaaaaaaaa\n').code,
+    ).toBe(2);
+    expect(
+      vigil(['users', 'reset-password', '--username', 'ops', '--password-stdin'], 'quartz meadow violin\n')
+        .code,
+    ).toBe(0);
+    const audit = JSON.parse(vigil(['users', 'audit', '--username', 'ops', '--json']).out);
+    expect(audit.map((e: { action: string }) => e.action).reverse()).toEqual([
+      'user-created',
+      'token-created',
+      'token-created',
+      'token-revoked',
+      'user-disabled',
+      'user-enabled',
+      'password-reset',
+    ]);
+    expect(audit.every((e: { actor: string }) => e.actor === 'cli')).toBe(true);
   });
 
   it('migrate reports an up-to-date database', () => {

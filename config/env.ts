@@ -2,6 +2,7 @@
 // The runtime settings (what the image, the Knative manifests and `vigil up` set) are `loadConfig`'s;
 // the development tools' (tests, benchmarks, training, post-deploy checks) are `toolSettings`'.
 // A typo is an error, not a default: an unknown VIGIL_* variable stops the process.
+import { BlockList, isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { projectPath } from './project-root.ts';
@@ -16,6 +17,50 @@ const mysqlUrl = z
     'must look like mysql://user:password@host:3306/database',
   );
 
+/** Where clinicians reach the dashboard: an origin (scheme, host, port), http or https, no path. */
+const publicUrl = z.string().transform((v, ctx) => {
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be a URL such as https://vigil.example.org' });
+    return z.NEVER;
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:')
+    ctx.addIssue({ code: 'custom', message: 'must start with https:// (or http:// without TLS)' });
+  if ((u.pathname !== '/' && u.pathname !== '') || u.search || u.hash || u.username || u.password)
+    ctx.addIssue({ code: 'custom', message: 'must be an origin only, without path, query or credentials' });
+  return new URL(u.origin);
+});
+
+/** Comma-separated addresses or CIDR ranges of the reverse proxies whose X-Forwarded-For is believed. */
+const trustedProxies = z.string().transform((v, ctx) => {
+  const list = new BlockList();
+  for (const raw of v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)) {
+    const [addr, bits, extra] = raw.split('/');
+    const family = isIP(addr ?? '');
+    const prefix = bits === undefined ? (family === 6 ? 128 : 32) : Number(bits);
+    if (
+      !family ||
+      extra !== undefined ||
+      !Number.isInteger(prefix) ||
+      prefix < 0 ||
+      prefix > (family === 6 ? 128 : 32)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${raw}" is not an IP address or CIDR range (e.g. 10.0.0.0/8)`,
+      });
+      return z.NEVER;
+    }
+    list.addSubnet(addr!, prefix, family === 6 ? 'ipv6' : 'ipv4');
+  }
+  return list;
+});
+
 export const configSchema = z.object({
   NODE_ENV: z.enum(['production', 'development', 'test']).optional(),
   VIGIL_DATA_DIR: z.string().min(1).default('./.vigil'),
@@ -25,7 +70,12 @@ export const configSchema = z.object({
   /** Address to listen on; unset: 127.0.0.1 for `vigil up`, 0.0.0.0 in a container. */
   VIGIL_HOST: z.string().min(1).optional(),
   VIGIL_SESSION_SECRET: z.string().min(32, 'at least 32 characters').optional(),
-  VIGIL_SECURE_COOKIES: flag.default(false),
+  /** The dashboard's public origin; https:// turns on Secure __Host- cookies and HSTS. */
+  VIGIL_PUBLIC_URL: publicUrl.optional(),
+  /** Reverse proxies (ingress, load balancer) allowed to name the client in X-Forwarded-For. */
+  VIGIL_TRUSTED_PROXIES: trustedProxies.optional(),
+  /** Port of the Prometheus /metrics listener, apart from the public port (0 picks a free one). */
+  VIGIL_METRICS_PORT: port.default(9464),
   VIGIL_DEVICE_SILENT_SECONDS: seconds.default(60),
   VIGIL_TECHNICAL_CHECK_SECONDS: seconds.default(15),
   VIGIL_SEIZURE_MODEL_DIR: z.string().min(1).optional(),

@@ -99,7 +99,7 @@ describe.each(testBackends)('dashboard API on $name', (backend) => {
   });
 
   it('sets the session cookie HttpOnly and SameSite=Strict, and Secure with secureCookies', async () => {
-    const secure = createDashboardApp({ db, secureCookies: true, now: () => clock });
+    const secure = createDashboardApp({ db, publicUrl: 'https://vigil.example', now: () => clock });
     const form = await secure.request('/login');
     const pre = form.headers.get('set-cookie')!.split(';')[0]!;
     const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;

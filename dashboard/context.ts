@@ -1,4 +1,5 @@
 // What every dashboard route shares: storage, the clock, the deployment secret and the acting user.
+import type { BlockList } from 'node:net';
 import type { Db } from '../storage/db.ts';
 import type { Role, Session } from '../storage/users-store.ts';
 import type { EventPoller } from './live/poller.ts';
@@ -8,7 +9,11 @@ export interface DashboardDeps {
   now(): number;
   /** Keys stored hashes; resolved once from VIGIL_SESSION_SECRET or the database (see resolveSecret). */
   secret(): Promise<string>;
+  /** VIGIL_PUBLIC_URL: the origin browsers use; https means Secure __Host- cookies and HSTS. */
+  publicUrl: URL | undefined;
   secureCookies: boolean;
+  /** VIGIL_TRUSTED_PROXIES: whose X-Forwarded-For names the client. */
+  trustedProxies: BlockList | undefined;
   poller: EventPoller;
 }
 

@@ -1,10 +1,14 @@
 // The clinician dashboard: a Hono app reading everything from storage (so replicas need nothing
 // shared but the database), served by @hono/node-server.
-import { serve } from '@hono/node-server';
+import type { BlockList } from 'node:net';
 import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { getConfig } from '../config/env.ts';
 import { createFhirRoutes } from '../fhir/routes.ts';
+import { limitBody } from '../http/body-limit.ts';
+import { requireDecodableUrl } from '../http/decodable.ts';
+import { listen } from '../http/listen.ts';
+import { ProblemError } from '../http/problem.ts';
 import type { Db } from '../storage/db.ts';
 import { resolveSecret } from '../storage/users-store.ts';
 import { alertsRoutes } from './api/alerts-routes.ts';
@@ -13,16 +17,19 @@ import { patientsRoutes } from './api/patients-routes.ts';
 import { loginRoutes } from './auth/login-routes.ts';
 import { authMiddleware } from './auth/middleware.ts';
 import type { AppEnv, DashboardDeps } from './context.ts';
-import { BadParam, problem } from './http/problem.ts';
+import { MAX_BODY_BYTES } from './http/body.ts';
 import { EventPoller } from './live/poller.ts';
 import { streamRoutes } from './live/stream-route.ts';
+import { accountRoutes } from './pages/account-routes.ts';
 import { pageRoutes } from './pages/routes.ts';
 import { staticRoutes } from './static-routes.ts';
 
 export interface DashboardOptions {
   db: Db;
-  /** Mark cookies Secure (and use the __Host- prefix); on behind TLS. Default: VIGIL_SECURE_COOKIES. */
-  secureCookies?: boolean;
+  /** The public origin (default VIGIL_PUBLIC_URL); https:// makes cookies Secure with the __Host- prefix and adds HSTS. */
+  publicUrl?: string | URL | undefined;
+  /** Proxies whose X-Forwarded-For is believed (default VIGIL_TRUSTED_PROXIES). */
+  trustedProxies?: BlockList | undefined;
   now?: () => number;
   /** Poll interval of the shared live-event loop (ms). */
   pollIntervalMs?: number;
@@ -32,6 +39,8 @@ export type DashboardApp = Hono<AppEnv> & { poller: EventPoller };
 
 export function createDashboardApp(opts: DashboardOptions): DashboardApp {
   const now = opts.now ?? Date.now;
+  const configured = 'publicUrl' in opts ? opts.publicUrl : getConfig().VIGIL_PUBLIC_URL;
+  const publicUrl = configured === undefined ? undefined : new URL(configured);
   let secret: Promise<string> | undefined;
   const deps: DashboardDeps = {
     db: opts.db,
@@ -43,11 +52,16 @@ export function createDashboardApp(opts: DashboardOptions): DashboardApp {
       });
       return secret;
     },
-    secureCookies: opts.secureCookies ?? getConfig().VIGIL_SECURE_COOKIES,
+    publicUrl,
+    secureCookies: publicUrl?.protocol === 'https:',
+    trustedProxies: 'trustedProxies' in opts ? opts.trustedProxies : getConfig().VIGIL_TRUSTED_PROXIES,
     poller: new EventPoller(opts.db, { intervalMs: opts.pollIntervalMs ?? 150, now }),
   };
 
   const app = new Hono<AppEnv>();
+  // Before anything reads a body (the login form, the CSRF field of a form post): 64 KiB.
+  app.use('*', limitBody(MAX_BODY_BYTES));
+  app.use('*', requireDecodableUrl());
   app.use(
     '*',
     secureHeaders({
@@ -61,7 +75,7 @@ export function createDashboardApp(opts: DashboardOptions): DashboardApp {
         formAction: ["'self'"],
       },
       // The token/patient pages must not be cached by shared proxies.
-      strictTransportSecurity: deps.secureCookies ? 'max-age=31536000' : false,
+      strictTransportSecurity: deps.secureCookies ? 'max-age=31536000; includeSubDomains' : false,
     }),
   );
   app.get('/healthz', async (c) => {
@@ -69,7 +83,7 @@ export function createDashboardApp(opts: DashboardOptions): DashboardApp {
       await opts.db.get('SELECT 1 AS ok');
       return c.json({ status: 'ok' });
     } catch {
-      return problem(c, 503 as never, 'storage is not reachable');
+      return new ProblemError(503, 'storage is not reachable').getResponse();
     }
   });
   app.route('/', staticRoutes());
@@ -85,18 +99,19 @@ export function createDashboardApp(opts: DashboardOptions): DashboardApp {
   // Sub-apps of other areas, behind the same authentication and CSRF check (c.get('user') is set).
   app.route('/', createLimitsRoutes(opts.db, now) as unknown as Hono<AppEnv>);
   app.route('/fhir', createFhirRoutes(opts.db) as unknown as Hono<AppEnv>);
+  app.route('/', accountRoutes(deps));
   app.route('/', pageRoutes(deps));
 
   app.notFound((c) =>
     c.req.path.startsWith('/api/')
-      ? problem(c, 404, `no route ${c.req.method} ${c.req.path}`)
+      ? new ProblemError(404, `no route ${c.req.method} ${c.req.path}`).getResponse()
       : c.html('<!doctype html><title>Not found</title><p>Not found. <a href="/">Ward</a></p>', 404),
   );
   app.onError((err, c) => {
-    if (err instanceof BadParam) return problem(c, 400, err.message, { field: err.field });
+    if (err instanceof ProblemError) return err.getResponse();
     // No request data in logs: it may identify a patient.
     console.error(`dashboard: ${c.req.method} ${c.req.routePath} failed: ${err.name}: ${err.message}`);
-    return problem(c, 500, 'the dashboard hit an internal error; it has been logged');
+    return new ProblemError(500, 'the dashboard hit an internal error; it has been logged').getResponse();
   });
   return Object.assign(app, { poller: deps.poller });
 }
@@ -105,32 +120,19 @@ export interface StartOptions {
   db: Db;
   port: number;
   host?: string;
-  secureCookies?: boolean;
 }
 
 export async function startDashboard(opts: StartOptions): Promise<{ url: string; close(): Promise<void> }> {
   const app = createDashboardApp({
     db: opts.db,
-    ...(opts.secureCookies !== undefined ? { secureCookies: opts.secureCookies } : {}),
   });
-  const host = opts.host ?? '127.0.0.1';
-  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: opts.port, hostname: host }, () => resolve(s));
-    s.once('error', reject);
-  });
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : opts.port;
-  const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  const listening = await listen(app, opts.port, opts.host ?? '127.0.0.1');
   return {
-    url: `http://${shownHost}:${port}`,
+    url: listening.url,
     close: async () => {
       await app.poller.drain();
-      // SSE responses never end on their own: close idle and streaming connections too.
-      const s = server as unknown as { closeAllConnections?: () => void };
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        s.closeAllConnections?.();
-      });
+      // SSE responses never end on their own: listening.close() closes streaming connections too.
+      await listening.close();
     },
   };
 }

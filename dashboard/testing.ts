@@ -20,7 +20,7 @@ export interface Login {
 export async function addUser(db: Db, username: string, role: Role): Promise<{ token: string }> {
   const secret = await resolveSecret(db);
   const u = await createUser(db, secret, { username, password: PASSWORD, role });
-  return createApiToken(db, secret, { userId: u.id, label: 'test' });
+  return createApiToken(db, secret, { userId: u.id, label: 'test', scope: 'read-write' });
 }
 
 /** Signs in through GET+POST /login like a browser; returns the session cookie and CSRF token. */

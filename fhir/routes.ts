@@ -8,6 +8,7 @@
 import { type Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { LIMITS } from '../eventing/contract.ts';
+import { ProblemError } from '../http/problem.ts';
 import { InvalidCursorError, listAlerts } from '../storage/alerts-store.ts';
 import type { Db, SqlValue } from '../storage/db.ts';
 import {
@@ -16,6 +17,7 @@ import {
   flagResource,
   HEART_RATE_LOINC,
   heartRateObservation,
+  type IssueCode,
   LOINC,
   operationOutcome,
   type PredictionRow,
@@ -30,15 +32,28 @@ export const FHIR_JSON = 'application/fhir+json';
 export const DEFAULT_COUNT = 50;
 export const MAX_COUNT = 1000;
 
-class FhirError extends Error {
-  constructor(
-    readonly status: ContentfulStatusCode,
-    readonly code: 'invalid' | 'not-found' | 'not-supported',
-    message: string,
-    readonly expression?: string,
-  ) {
-    super(message);
-  }
+/**
+ * FHIR answers errors as an OperationOutcome (FHIR R4 §3.1.0.5), rendered from the one ProblemError:
+ * its status, its detail as diagnostics, the issue code from the status (or the `code` extension) and
+ * the search parameter it names as the expression.
+ */
+function fhirError(
+  status: ContentfulStatusCode,
+  message: string,
+  param?: string,
+  code?: 'not-supported',
+): ProblemError {
+  return new ProblemError(status, message, param ? [{ pointer: `query:${param}`, detail: message }] : [], {
+    extensions: code ? { code } : {},
+  });
+}
+
+function outcomeOf(err: ProblemError): Resource {
+  const code =
+    (err.extensions.code as IssueCode | undefined) ??
+    (err.status === 404 ? 'not-found' : err.status >= 500 ? 'exception' : 'invalid');
+  const expression = err.errors[0]?.pointer.replace(/^(query|path):/, '');
+  return operationOutcome(code, err.message, expression);
 }
 
 function fhirJson(c: Context, body: Resource, status: ContentfulStatusCode = 200): Response {
@@ -51,19 +66,13 @@ function fhirJson(c: Context, body: Resource, status: ContentfulStatusCode = 200
 function countParam(raw: string | undefined): number {
   if (raw === undefined) return DEFAULT_COUNT;
   if (!/^\d+$/.test(raw) || Number(raw) < 1)
-    throw new FhirError(400, 'invalid', '_count must be a positive whole number', '_count');
+    throw fhirError(400, '_count must be a positive whole number', '_count');
   return Math.min(MAX_COUNT, Number(raw));
 }
 
 function patientParam(c: Context): string {
   const raw = c.req.query('patient') ?? c.req.query('subject');
-  if (!raw)
-    throw new FhirError(
-      400,
-      'invalid',
-      'patient is required (patient=<id> or patient=Patient/<id>)',
-      'patient',
-    );
+  if (!raw) throw fhirError(400, 'patient is required (patient=<id> or patient=Patient/<id>)', 'patient');
   return raw.replace(/^Patient\//, '');
 }
 
@@ -95,9 +104,8 @@ function dateRange(values: string[]): TimeRange {
         : value,
     );
     if (Number.isNaN(start) || !/^\d{4}/.test(value))
-      throw new FhirError(
+      throw fhirError(
         400,
-        'invalid',
         `date "${v}" is not a FHIR date or dateTime (e.g. ge2024-05-01T10:00:00Z)`,
         'date',
       );
@@ -118,11 +126,11 @@ function dateRange(values: string[]): TimeRange {
       range.from = Math.max(range.from, start);
       range.to = Math.min(range.to, end);
     } else
-      throw new FhirError(
+      throw fhirError(
         400,
-        'not-supported',
         `date prefix "${prefix}" is not supported (use eq, gt, ge, lt, le)`,
         'date',
+        'not-supported',
       );
   }
   return range;
@@ -169,7 +177,7 @@ function decodeObsCursor(raw: string): ObsCursor {
   } catch {
     // fall through
   }
-  throw new FhirError(400, 'invalid', '_cursor is not one this server issued', '_cursor');
+  throw fhirError(400, '_cursor is not one this server issued', '_cursor');
 }
 
 /** SQL for "(time, K, seq) > cursor" when this table's rows all have source order K. */
@@ -317,12 +325,12 @@ export function createFhirRoutes(db: Db): Hono {
   const app = new Hono();
 
   app.onError((err, c) => {
-    if (err instanceof FhirError)
-      return fhirJson(c, operationOutcome(err.code, err.message, err.expression), err.status);
-    if (err instanceof InvalidCursorError)
-      return fhirJson(c, operationOutcome('invalid', err.message, '_cursor'), 400);
-    console.error(`[fhir] ${c.req.method} ${c.req.path}: ${(err as Error).message}`);
-    return fhirJson(c, operationOutcome('exception', 'internal error'), 500);
+    if (err instanceof InvalidCursorError) err = fhirError(400, err.message, '_cursor');
+    if (!(err instanceof ProblemError)) {
+      console.error(`[fhir] ${c.req.method} ${c.req.path}: ${(err as Error).message}`);
+      err = new ProblemError(500, 'internal error');
+    }
+    return fhirJson(c, outcomeOf(err as ProblemError), (err as ProblemError).status);
   });
 
   app.get('/Patient/:id', async (c) => {
@@ -330,14 +338,14 @@ export function createFhirRoutes(db: Db): Hono {
     const row = id
       ? await db.get<{ id: string; name: string }>('SELECT id, name FROM patients WHERE id = ?', [id])
       : undefined;
-    if (!row) throw new FhirError(404, 'not-found', `Patient/${c.req.param('id')} not found`);
+    if (!row) throw fhirError(404, `Patient/${c.req.param('id')} not found`);
     return fhirJson(c, patientResource(row));
   });
 
   app.get('/Observation/:id', async (c) => {
     const raw = c.req.param('id');
     const m = /^(hr|pred|eeg)-(\d{1,15})$/.exec(raw);
-    if (!m) throw new FhirError(404, 'not-found', `Observation/${raw} not found`);
+    if (!m) throw fhirError(404, `Observation/${raw} not found`);
     const seq = Number(m[2]);
     if (m[1] === 'hr') {
       const r = await db.get<{
@@ -402,7 +410,7 @@ export function createFhirRoutes(db: Db): Hono {
           }),
         );
     }
-    throw new FhirError(404, 'not-found', `Observation/${raw} not found`);
+    throw fhirError(404, `Observation/${raw} not found`);
   });
 
   app.get('/Observation', async (c) => {

@@ -6,8 +6,10 @@ import { CloudEvent, HTTP, ValidationError } from 'cloudevents';
 import type { VigilEvent } from '../eventing/event.ts';
 import type { EventSink } from '../eventing/sink.ts';
 import type { VigilFunction } from '../eventing/subscriber.ts';
+import { ProblemError } from '../http/problem.ts';
 import type { FunctionMetrics } from '../observability/metrics.ts';
 import type { Db } from '../storage/db.ts';
+import { decodeHeaderValue } from './ingest/attributes.ts';
 import { recordDeadLetter } from './recorder/index.ts';
 
 export interface AdapterDeps {
@@ -19,6 +21,11 @@ export interface AdapterDeps {
 }
 
 const ALLOW = 'POST, OPTIONS';
+
+/** The one problem vocabulary, written to an Express response (functions-framework is not Hono). */
+function sendProblem(res: Response, p: ProblemError): void {
+  res.status(p.status).set(p.headers).type('application/problem+json').send(JSON.stringify(p.toJSON()));
+}
 
 function toPlain(ce: CloudEvent<unknown>): VigilEvent {
   return JSON.parse(JSON.stringify(ce)) as VigilEvent;
@@ -52,33 +59,39 @@ export function httpHandler(
       }
       if (req.method !== 'POST') {
         outcome = '405';
-        res
-          .status(405)
-          .set('allow', ALLOW)
-          .type('application/problem+json')
-          .send({ title: 'Method not allowed', status: 405 });
+        sendProblem(
+          res,
+          new ProblemError(405, 'deliver events with POST', [], { headers: { allow: ALLOW } }),
+        );
         return;
       }
       let event: VigilEvent;
       try {
         const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : req.body;
-        const parsed = HTTP.toEvent({ headers: req.headers, body });
+        // Binary-mode attributes percent-decoded as the HTTP binding says (the SDK leaves them raw);
+        // undecodable ones are a 400.
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(req.headers))
+          if (typeof value === 'string')
+            headers[name] = name.startsWith('ce-') ? decodeHeaderValue(value, name) : value;
+        const parsed = HTTP.toEvent({ headers, body });
         const ce = (Array.isArray(parsed) ? parsed[0] : parsed) as CloudEvent<unknown> | undefined;
         if (!ce) throw new ValidationError('no event in the request');
         // The SDK does not validate what it receives.
         ce.validate();
         event = toPlain(ce);
+        if (event.specversion !== '1.0')
+          throw new ProblemError(400, `unsupported specversion ${String(event.specversion)}`, [
+            { pointer: 'header:ce-specversion', detail: 'must be "1.0"' },
+          ]);
       } catch (err) {
         // 400 is not retried by Knative: the event goes to the dead-letter sink, where it is kept.
         outcome = '400';
-        res
-          .status(400)
-          .type('application/problem+json')
-          .send({
-            title: 'Not a valid CloudEvent',
-            status: 400,
-            detail: err instanceof Error ? err.message.slice(0, 300) : 'invalid',
-          });
+        const detail = err instanceof Error ? err.message.slice(0, 300) : 'invalid';
+        sendProblem(
+          res,
+          err instanceof ProblemError ? err : new ProblemError(400, `not a valid CloudEvent: ${detail}`),
+        );
         return;
       }
       const db = await deps.db();
@@ -110,8 +123,7 @@ export function httpHandler(
       console.error(
         `[${fn.name}] delivery failed: ${err instanceof Error ? err.message.slice(0, 200) : 'error'}`,
       );
-      if (!res.headersSent)
-        res.status(500).type('application/problem+json').send({ title: 'Delivery failed', status: 500 });
+      if (!res.headersSent) sendProblem(res, new ProblemError(500, 'delivery failed; it will be retried'));
     } finally {
       deps.metrics.observe(outcome, (performance.now() - started) / 1000);
     }

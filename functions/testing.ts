@@ -18,3 +18,15 @@ export function heldFunctions(names: readonly string[]): {
   });
   return { functions: new Map(names.map((n) => [n, held(n)])), release };
 }
+
+/** The real recorder with every other subscriber answering nothing: what ingest tests need. */
+export async function recorderOnly(): Promise<Map<string, VigilFunction>> {
+  const { recorder } = await import('./recorder/index.ts');
+  const quiet = (name: string): VigilFunction => ({ name, handle: async () => [] });
+  return new Map<string, VigilFunction>([
+    ['recorder', recorder],
+    ['seizure-detector', quiet('seizure-detector')],
+    ['heart-rate-monitor', quiet('heart-rate-monitor')],
+    ['technical-alarms', quiet('technical-alarms')],
+  ]);
+}

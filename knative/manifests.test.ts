@@ -392,3 +392,28 @@ function secretRefs(rs: Manifest[]): Array<{ name: string; key: string; where: s
   for (const r of rs) walk(r.spec, `${r.kind}/${r.metadata.name}`);
   return out;
 }
+
+describe('TLS in production', () => {
+  it('terminates TLS on every prod DomainMapping and tells the dashboard its https origin', () => {
+    const rs = rendered.get('knative/overlays/prod')!.resources;
+    const mappings = byKind(rs, 'DomainMapping');
+    expect(mappings.length).toBeGreaterThanOrEqual(2);
+    const readme = readFileSync(path.join(repo, 'knative/README.md'), 'utf8');
+    for (const m of mappings) {
+      const secret = (m.spec as { tls?: { secretName?: string } }).tls?.secretName;
+      expect(secret, m.metadata.name).toMatch(/^[a-z0-9-]+$/);
+      // The README says how the certificate Secret comes to exist (cert-manager Certificate).
+      expect(readme, `README names ${secret}`).toContain(`secretName: ${secret}`);
+    }
+    const dashboard = knativeServices(rs).find((s) => s.metadata.name === 'dashboard')!;
+    // prod commits no Secret: read the plain values only.
+    const env = Object.fromEntries(
+      envEntries(vigilContainers([dashboard])[0]!.container)
+        .filter((e) => e.value !== undefined)
+        .map((e) => [e.name, String(e.value)]),
+    );
+    const dm = mappings.find((m) => (m.spec as { ref: { name: string } }).ref.name === 'dashboard')!;
+    expect(env.VIGIL_PUBLIC_URL).toBe(`https://${dm.metadata.name}`);
+    expect(loadConfig(env).VIGIL_PUBLIC_URL?.protocol).toBe('https:');
+  });
+});

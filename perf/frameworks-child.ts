@@ -8,8 +8,8 @@ import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { toolSettings } from '../config/env.ts';
 import type { EventSink } from '../eventing/sink.ts';
 import { createIngestApp } from '../functions/ingest/app.ts';
+import { listen } from '../http/listen.ts';
 import { createMetrics } from '../observability/metrics.ts';
-import { listen } from '../runtime/http-server.ts';
 import { openDb } from '../storage/open.ts';
 import { addPatient, enrollDevice } from '../storage/patients-store.ts';
 

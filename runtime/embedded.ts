@@ -8,10 +8,11 @@ import { EmbeddedBroker, type SubscriberOptions } from '../eventing/embedded/bro
 import { loadRoutes } from '../eventing/embedded/routes.ts';
 import type { VigilFunction } from '../eventing/subscriber.ts';
 import { createIngestApp } from '../functions/ingest/app.ts';
+import { type Listening, listen } from '../http/listen.ts';
 import { createMetrics } from '../observability/metrics.ts';
+import { serveMetrics } from '../observability/metrics-server.ts';
 import type { Db } from '../storage/db.ts';
 import { openDb } from '../storage/open.ts';
-import { type Listening, listen } from './http-server.ts';
 
 export const ROUTE_FILES = [projectPath('eventing/broker.yaml'), projectPath('eventing/triggers.yaml')];
 
@@ -23,6 +24,8 @@ export interface RuntimeOptions {
   ingestPort?: number;
   dashboard?: boolean;
   dashboardPort?: number;
+  /** Prometheus /metrics, apart from the public ports (0 picks a free one). */
+  metricsPort?: number;
   now?: () => number;
   /** Defaults to every registered function (functions/registry.ts). */
   functions?: ReadonlyMap<string, VigilFunction>;
@@ -46,6 +49,8 @@ export function defaultDetectionThreads(cores = availableParallelism()): number 
 
 export interface Runtime {
   ingestUrl: string;
+  /** Where Prometheus scrapes ingest's metrics (GET /metrics). */
+  metricsUrl: string;
   dashboardUrl?: string | undefined;
   db: Db;
   broker: EmbeddedBroker;
@@ -99,18 +104,15 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
 
     const host = opts.host ?? '127.0.0.1';
     let ready = false;
+    const metrics = createMetrics('ingest', { defaultMetrics: true });
     const ingest = await listen(
-      createIngestApp({
-        db,
-        sink: broker,
-        metrics: createMetrics('ingest', { defaultMetrics: true }),
-        now,
-        ready: () => ready,
-      }),
+      createIngestApp({ db, sink: broker, metrics, now, ready: () => ready }),
       opts.ingestPort ?? 8080,
       host,
     );
     closers.push(() => ingest.close());
+    const metricsServer = await serveMetrics([metrics.registry], opts.metricsPort ?? 9464, host);
+    closers.push(() => metricsServer.close());
 
     let dashboard: Pick<Listening, 'url' | 'close'> | undefined;
     if (opts.dashboard !== false) {
@@ -144,6 +146,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     ready = true;
     return {
       ingestUrl: ingest.url,
+      metricsUrl: `${metricsServer.url}/metrics`,
       dashboardUrl: dashboard?.url,
       db,
       broker,

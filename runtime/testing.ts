@@ -26,6 +26,7 @@ export async function startTestRuntime(
     dataDir,
     databaseUrl,
     ingestPort: 0,
+    metricsPort: 0,
     dashboard: false,
     technicalCheckSeconds: 0,
     ...overrides,

@@ -19,7 +19,11 @@ import { SCENARIOS } from '../../perf/scenarios/index.ts';
 
 const PERF = path.resolve(import.meta.dirname, '../../perf');
 /** Benches other engineers own; run as scripts when present (exit code 0 = their thresholds passed). */
-const EXTERNAL = { detector: 'bench-detector.ts', dashboard: 'bench-dashboard.ts' } as const;
+const EXTERNAL = {
+  detector: 'bench-detector.ts',
+  dashboard: 'bench-dashboard.ts',
+  hostile: 'bench-hostile.ts',
+} as const;
 const BENCHES = [
   'simulator',
   'ingest',
@@ -30,6 +34,7 @@ const BENCHES = [
   'ceiling',
   'detector',
   'dashboard',
+  'hostile',
   'rehearsal',
 ] as const;
 type BenchName = (typeof BENCHES)[number];
@@ -49,6 +54,8 @@ Benchmarks (default: all but ${ON_REQUEST.join(', ')}, in this order): ${BENCHES
   ceiling    what 2 cores allow for EEG JSON ingest: a parse-only server, and CPU per chunk by stage
   detector   perf/bench-detector.ts, when present
   dashboard  perf/bench-dashboard.ts, when present
+  hostile    2 x 256 MB unauthenticated login bodies against npm start's build while a device posts
+             (bars: RSS < 300 MB, every device event acknowledged)
   rehearsal  stored EEG chunks/s and heart-rate samples/s of the rehearsed cluster (npm run rehearse's
              processes) beside the embedded runtime, both MariaDB; only when named, after npm run build
 

@@ -3,13 +3,18 @@
 // ingest and dashboard are Hono servers (the ingest hot path is faster on Hono than on
 // functions-framework's Express: measured in perf/RESULTS.md); event functions run under functions-framework.
 import { loadConfig } from '../../config/env.ts';
+import { LIMITS } from '../../eventing/contract.ts';
 import { HttpSink } from '../../eventing/sink.ts';
 import { createIngestApp } from '../../functions/ingest/app.ts';
 import { FUNCTION_TARGETS, type FunctionTarget } from '../../functions/targets.ts';
+import { listen } from '../../http/listen.ts';
+import { limitRequestBodies } from '../../http/node-body-limit.ts';
 import { createMetrics } from '../../observability/metrics.ts';
-import { listen } from '../../runtime/http-server.ts';
+import { serveMetrics } from '../../observability/metrics-server.ts';
 import { openDb } from '../../storage/open.ts';
 import { UsageError } from '../usage-error.ts';
+
+export const ADAPTER_MAX_BODY_BYTES = 8 * LIMITS.maxBodyBytes;
 
 export async function run(args: string[]): Promise<number> {
   const cfg = loadConfig();
@@ -29,12 +34,14 @@ export async function run(args: string[]): Promise<number> {
   if (target === 'ingest') {
     if (!cfg.K_SINK)
       throw new UsageError('ingest needs K_SINK (the broker ingress URL; a SinkBinding sets it)');
-    const app = createIngestApp({
-      db,
-      sink: new HttpSink(cfg.K_SINK),
-      metrics: createMetrics('ingest', { defaultMetrics: true }),
-    });
-    close = (await listen(app, port, host)).close;
+    const metrics = createMetrics('ingest', { defaultMetrics: true });
+    const app = createIngestApp({ db, sink: new HttpSink(cfg.K_SINK), metrics });
+    const served = await listen(app, port, host);
+    const scraped = await serveMetrics([metrics.registry], cfg.VIGIL_METRICS_PORT, host);
+    close = async () => {
+      await scraped.close();
+      await served.close();
+    };
   } else if (target === 'dashboard') {
     const { startDashboard } = await import('../../dashboard/server.ts');
     close = (await startDashboard({ db, port, host })).close;
@@ -43,6 +50,9 @@ export async function run(args: string[]): Promise<number> {
     registerEventFunctions(db);
     const { getTestServer } = await import('@google-cloud/functions-framework/testing');
     const server = getTestServer(target);
+    // functions-framework parses every body (up to 1 GiB) before the function runs: bound it first, at
+    // the largest event ingest admits re-encoded as JSON (a 1 MiB float32 body is ~3 MiB of text).
+    limitRequestBodies(server, ADAPTER_MAX_BODY_BYTES);
     await new Promise<void>((r) => server.listen(port, host, () => r()));
     close = () => new Promise<void>((r) => server.close(() => r()));
   }

@@ -54,13 +54,15 @@ VIGIL_INGEST_PORT (8080), VIGIL_DASHBOARD_PORT (3000), VIGIL_HOST (127.0.0.1).`)
     host: cfg.VIGIL_HOST ?? '127.0.0.1',
     ingestPort: cfg.VIGIL_INGEST_PORT,
     dashboardPort: cfg.VIGIL_DASHBOARD_PORT,
+    metricsPort: cfg.VIGIL_METRICS_PORT,
     technicalCheckSeconds: cfg.VIGIL_TECHNICAL_CHECK_SECONDS,
     log: (line) => console.error(line),
   });
   const demo = await ensureDemo(rt.db, cfg.dataDir);
   const storage = cfg.DATABASE_URL ? `MySQL ${new URL(cfg.DATABASE_URL).host}` : `SQLite in ${cfg.dataDir}`;
   console.log(`Vigil is running (storage: ${storage})
-  ingest     ${rt.ingestUrl}   (POST CloudEvents; GET /healthz, /metrics, /schemas)
+  ingest     ${rt.ingestUrl}   (POST CloudEvents; GET /healthz, /schemas)
+  metrics    ${rt.metricsUrl}   (Prometheus)
   dashboard  ${rt.dashboardUrl ?? '(disabled)'}`);
   if (demo)
     console.log(`  demo login        ${demo.username} / ${demo.password}

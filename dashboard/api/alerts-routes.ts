@@ -13,7 +13,7 @@ import {
 import type { AppEnv, DashboardDeps } from '../context.ts';
 import { acknowledge, clear } from '../data/alert-actions.ts';
 import { optionalString, readBody } from '../http/body.ts';
-import { BadParam, parseEnum, parseIntParam, problem } from '../http/problem.ts';
+import { badParam, parseEnum, parseIntParam } from '../http/params.ts';
 
 const STATUSES = ['open', 'raised', 'acknowledged', 'cleared'] as const;
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -39,7 +39,7 @@ export function alertsRoutes(deps: DashboardDeps): Hono<AppEnv> {
     const q = (k: string) => c.req.query(k);
     const patient = q('patient');
     if (patient !== undefined && patient !== '' && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(patient))
-      throw new BadParam('patient', 'patient must be a patient id');
+      throw badParam('patient', 'patient must be a patient id');
     try {
       const page = await listAlerts(deps.db, {
         status: parseEnum('status', q('status'), STATUSES),
@@ -52,7 +52,7 @@ export function alertsRoutes(deps: DashboardDeps): Hono<AppEnv> {
       });
       return c.json({ ...page, items: page.items.map(alertJson) });
     } catch (err) {
-      if (err instanceof InvalidCursorError) throw new BadParam('cursor', err.message);
+      if (err instanceof InvalidCursorError) throw badParam('cursor', err.message);
       throw err;
     }
   });
@@ -60,7 +60,7 @@ export function alertsRoutes(deps: DashboardDeps): Hono<AppEnv> {
   app.get('/api/alerts/:id', async (c) => {
     const id = c.req.param('id');
     const a = await getAlert(deps.db, id);
-    if (!a) return problem(c, 404, `no alert ${id}`, { field: 'id' });
+    if (!a) throw badParam('id', `no alert ${id}`, 'path', 404);
     return c.json({ ...alertJson(a), audit: (await alertAudit(deps.db, id)).map(auditJson) });
   });
 
@@ -88,7 +88,7 @@ export function alertsRoutes(deps: DashboardDeps): Hono<AppEnv> {
         return c.json({ ...alertJson(a), audit: (await alertAudit(deps.db, id)).map(auditJson) });
       } catch (err) {
         if (err instanceof AlertTransitionError)
-          return problem(c, err.httpStatus, err.message, { field: 'id', code: err.code, alertId: id });
+          throw badParam('id', err.message, 'path', err.httpStatus, { code: err.code, alertId: id });
         throw err;
       }
     });

@@ -3,13 +3,18 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
+import { ProblemError } from '../../http/problem.ts';
 import { getSession, type Role, userForApiToken } from '../../storage/users-store.ts';
 import type { AppEnv, DashboardDeps } from '../context.ts';
-import { problem } from '../http/problem.ts';
+import { badParam } from '../http/params.ts';
+
+/** __Host- binds a cookie to this exact origin over TLS (Secure, no Domain, Path=/). */
+export function cookieName(name: string, secure: boolean): string {
+  return secure ? `__Host-${name}` : name;
+}
 
 export function sessionCookieName(secure: boolean): string {
-  // __Host- binds the cookie to this exact origin over TLS (no Domain, Path=/, Secure).
-  return secure ? '__Host-vigil_session' : 'vigil_session';
+  return cookieName('vigil_session', secure);
 }
 
 export function isPublicPath(path: string): boolean {
@@ -31,13 +36,14 @@ export function safeEqual(a: string, b: string): boolean {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** The request's own origin as the browser sees it (honours X-Forwarded-Proto only when secure cookies are on). */
+/**
+ * The origin browsers use: VIGIL_PUBLIC_URL when set (behind a TLS-terminating ingress the request
+ * itself arrives as plain http), else the request's own.
+ */
 function requestOrigin(c: Context, deps: DashboardDeps): string {
+  if (deps.publicUrl) return deps.publicUrl.origin;
   const url = new URL(c.req.url);
-  const proto = deps.secureCookies
-    ? (c.req.header('x-forwarded-proto') ?? url.protocol.slice(0, -1))
-    : url.protocol.slice(0, -1);
-  return `${proto}://${c.req.header('host') ?? url.host}`;
+  return `${url.protocol}//${c.req.header('host') ?? url.host}`;
 }
 
 export function authMiddleware(deps: DashboardDeps): MiddlewareHandler<AppEnv> {
@@ -50,12 +56,22 @@ export function authMiddleware(deps: DashboardDeps): MiddlewareHandler<AppEnv> {
     if (authz !== undefined) {
       const m = /^Bearer\s+(\S+)$/i.exec(authz);
       const user = m ? await userForApiToken(deps.db, secret, m[1]!, now) : undefined;
-      if (!user) {
-        c.header('WWW-Authenticate', 'Bearer error="invalid_token"');
-        return problem(c, 401, 'the API token is not valid or has been revoked', { field: 'Authorization' });
-      }
+      if (!user)
+        throw new ProblemError(
+          401,
+          'the API token is not valid, has expired or has been revoked',
+          [{ pointer: 'header:Authorization', detail: 'not a valid API token' }],
+          {
+            headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+            extensions: { field: 'Authorization' },
+          },
+        );
+      if (user.scope === 'read-only' && !SAFE_METHODS.has(c.req.method))
+        throw new ProblemError(403, 'this API token is read-only; create a read-write token to change data', [
+          { pointer: 'header:Authorization', detail: 'read-only token' },
+        ]);
       // API-token requests carry no ambient credential (no cookie), so they need no CSRF token.
-      c.set('user', user);
+      c.set('user', { id: user.id, username: user.username, role: user.role });
       c.set('session', undefined);
       return next();
     }
@@ -63,8 +79,9 @@ export function authMiddleware(deps: DashboardDeps): MiddlewareHandler<AppEnv> {
     const session = raw ? await getSession(deps.db, secret, raw, now) : undefined;
     if (!session) {
       if (wantsJson(c)) {
-        c.header('WWW-Authenticate', 'Bearer realm="vigil"');
-        return problem(c, 401, 'sign in, or send Authorization: Bearer <API token>');
+        throw new ProblemError(401, 'sign in, or send Authorization: Bearer <API token>', [], {
+          headers: { 'www-authenticate': 'Bearer realm="vigil"' },
+        });
       }
       const next = c.req.method === 'GET' ? c.req.path + (new URL(c.req.url).search || '') : '/';
       return c.redirect(`/login?next=${encodeURIComponent(next)}`, 302);
@@ -72,7 +89,7 @@ export function authMiddleware(deps: DashboardDeps): MiddlewareHandler<AppEnv> {
     if (!SAFE_METHODS.has(c.req.method)) {
       const origin = c.req.header('origin');
       if (origin !== undefined && origin !== 'null' && origin !== requestOrigin(c, deps))
-        return problem(c, 403, 'cross-origin request refused', { field: 'Origin' });
+        throw badParam('Origin', 'cross-origin request refused', 'header', 403);
       let token = c.req.header('x-csrf-token');
       if (token === undefined) {
         const ct = c.req.header('content-type') ?? '';
@@ -82,9 +99,12 @@ export function authMiddleware(deps: DashboardDeps): MiddlewareHandler<AppEnv> {
         }
       }
       if (token === undefined || !safeEqual(token, session.csrfToken))
-        return problem(c, 403, 'missing or wrong CSRF token (header X-CSRF-Token or form field _csrf)', {
-          field: 'X-CSRF-Token',
-        });
+        throw badParam(
+          'X-CSRF-Token',
+          'missing or wrong CSRF token (header X-CSRF-Token or form field _csrf)',
+          'header',
+          403,
+        );
     }
     c.set('user', session.user);
     c.set('session', session);
@@ -96,7 +116,7 @@ export function requireRole(role: Role): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const user = c.get('user');
     if (user.role !== role && !(role === 'clinician' && user.role === 'admin'))
-      return problem(c, 403, `this needs the ${role} role; you are signed in as ${user.role}`);
+      throw new ProblemError(403, `this needs the ${role} role; you are signed in as ${user.role}`);
     return next();
   };
 }

@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { patientIdSchema } from '../../eventing/contract.ts';
 import type { AppEnv, DashboardDeps } from '../context.ts';
-import { BadParam, parseIntParam } from '../http/problem.ts';
+import { badParam, parseIntParam } from '../http/params.ts';
 import type { LiveMessage } from './summarise.ts';
 import { summarise } from './summarise.ts';
 
@@ -27,7 +27,7 @@ export function streamRoutes(deps: DashboardDeps): Hono<AppEnv> {
     if (rawPatient !== undefined && rawPatient !== '') {
       const p = patientIdSchema.safeParse(rawPatient);
       if (!p.success)
-        throw new BadParam('patient', 'patient must be a patient id (letters, digits, ".", "_", "-")');
+        throw badParam('patient', 'patient must be a patient id (letters, digits, ".", "_", "-")');
       patientId = p.data;
     }
     const resumeRaw = c.req.header('last-event-id') ?? c.req.query('after');

@@ -56,7 +56,7 @@ ${opts.script ? html`<script type="module" src="/static/${opts.script}"></script
             html`<a href="${n.href}"${opts.active === n.href ? raw(' aria-current="page"') : ''}>${n.label}</a>`,
         )}</nav>
   <div class="who"><span id="live-status" class="live-status" role="status"></span>
-  <span>${u.username} (${u.role})</span>
+  <span><a href="/account">${u.username}</a> (${u.role})</span>
   <form method="post" action="/logout"><input type="hidden" name="_csrf" value="${opts.csrfToken ?? ''}"><button type="submit">Sign out</button></form></div>`
       : ''
   }

@@ -4,6 +4,7 @@
 import { type Context, Hono } from 'hono';
 import { html } from 'hono/html';
 import { patientIdSchema } from '../../eventing/contract.ts';
+import { ProblemError } from '../../http/problem.ts';
 import { ALERT_KINDS, SEVERITIES } from '../../storage/alert-vocabulary.ts';
 import {
   AlertTransitionError,
@@ -26,7 +27,9 @@ import type { AppEnv, DashboardDeps } from '../context.ts';
 import { acknowledge, clear } from '../data/alert-actions.ts';
 import { seizureThreshold } from '../data/model-threshold.ts';
 import { ward } from '../data/ward.ts';
-import { BadParam, parseEnum, parseIntParam } from '../http/problem.ts';
+import { parseEnum, parseIntParam } from '../http/params.ts';
+import { accountsView } from './account-routes.ts';
+import { accountsSection } from './admin-accounts.ts';
 import { type AdminResult, adminBody } from './admin-page.ts';
 import { alertDetailBody, inboxBody } from './alerts-page.ts';
 import { capacityBody, capacityData, readPlan } from './capacity-page.ts';
@@ -111,7 +114,8 @@ export function pageRoutes(deps: DashboardDeps): Hono<AppEnv> {
         inboxBody(pageData, filter, s?.csrfToken ?? '', back, nextHref),
       );
     } catch (err) {
-      if (!(err instanceof BadParam || err instanceof InvalidCursorError)) throw err;
+      if (!((err instanceof ProblemError && err.status === 400) || err instanceof InvalidCursorError))
+        throw err;
       const empty = { items: [], nextCursor: null, total: 0 };
       return render(
         c,
@@ -179,12 +183,12 @@ export function pageRoutes(deps: DashboardDeps): Hono<AppEnv> {
     render(
       c,
       { title: 'Admin', active: '/admin', data: { head: await deps.poller.head() } },
-      adminBody(
+      html`${adminBody(
         await listPatients(deps.db),
         await listDevices(deps.db),
         c.get('session')?.csrfToken ?? '',
         result,
-      ),
+      )}${accountsSection(await accountsView(deps, c.get('session')?.csrfToken ?? ''))}`,
       status,
     );
 

@@ -1,18 +1,19 @@
 // The ingest gateway: the only door for devices. Authenticate, parse, validate against the
 // contract, hand to the broker, and answer 202 only once the broker durably accepted everything.
-import { Hono, type MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { Hono } from 'hono';
 import { z } from 'zod';
 import { DATA_SCHEMAS, isContractType, LIMITS } from '../../eventing/contract.ts';
 import type { VigilEvent } from '../../eventing/event.ts';
 import { type EventSink, SinkUnavailableError } from '../../eventing/sink.ts';
+import { limitBody } from '../../http/body-limit.ts';
+import { requireDecodableUrl } from '../../http/decodable.ts';
+import { ProblemError, problemResponse } from '../../http/problem.ts';
 import type { FunctionMetrics } from '../../observability/metrics.ts';
 import type { Db } from '../../storage/db.ts';
 import type { Device } from '../../storage/patients-store.ts';
 import { modeOf, parseCloudEvents } from './cloudevents-http.ts';
 import { DeviceAuthenticator } from './device-auth.ts';
 import { convertHealthAutoExport } from './health-auto-export.ts';
-import { ProblemError, problemResponse } from './problem.ts';
 import { validateDeviceEvents } from './validate.ts';
 
 export interface IngestOptions {
@@ -26,31 +27,13 @@ export interface IngestOptions {
   ready?: () => boolean;
 }
 
-function tooLarge(): Response {
-  // The rest of the body is never read, so the connection cannot be reused: say so.
-  return problemResponse(
-    new ProblemError(
-      413,
-      `the body exceeds ${LIMITS.maxBodyBytes} bytes`,
-      [{ pointer: 'header:content-length', detail: `at most ${LIMITS.maxBodyBytes} bytes` }],
-      { connection: 'close' },
-    ),
-  );
-}
-
 export function createIngestApp(opts: IngestOptions): Hono {
   const app = new Hono();
   const auth = new DeviceAuthenticator(opts.db, opts.now);
-  // A declared length is checked from the header alone: hono's bodyLimit touches `req.body`, which
-  // turns @hono/node-server's direct read of the Node stream into a web-stream read. Only chunked
-  // bodies (no length) are counted while streaming.
-  const streamingLimit = bodyLimit({ maxSize: LIMITS.maxBodyBytes, onError: () => tooLarge() });
-  const limit: MiddlewareHandler = (c, next) => {
-    const declared = c.req.header('content-length');
-    if (declared === undefined || c.req.header('transfer-encoding') !== undefined)
-      return streamingLimit(c, next);
-    return Number(declared) > LIMITS.maxBodyBytes ? Promise.resolve(tooLarge()) : next();
-  };
+  // The declared length is checked from the header alone, never touching `req.body` (perf: see
+  // http/body-limit.ts); only chunked bodies are counted while streaming.
+  const limit = limitBody(LIMITS.maxBodyBytes);
+  app.use('*', requireDecodableUrl());
 
   async function handle(
     req: Request,
@@ -65,7 +48,7 @@ export function createIngestApp(opts: IngestOptions): Hono {
       const wait = await opts.sink.admit?.(opts.admitWaitMs ?? 1000);
       if (wait !== undefined)
         throw new ProblemError(503, 'the broker is at capacity: retry later', [], {
-          'retry-after': String(wait),
+          headers: { 'retry-after': String(wait) },
         });
       const body = new Uint8Array(await req.arrayBuffer());
       const { events, extra } = toEvents(body, device);
@@ -76,7 +59,7 @@ export function createIngestApp(opts: IngestOptions): Hono {
         } catch (err) {
           const retry = err instanceof SinkUnavailableError ? err.retryAfterSeconds : 2;
           throw new ProblemError(503, 'events were not accepted: retry later', [], {
-            'retry-after': String(retry),
+            headers: { 'retry-after': String(retry) },
           });
         }
         for (const e of events) opts.metrics.countEvents(e.type, 1);
@@ -126,9 +109,6 @@ export function createIngestApp(opts: IngestOptions): Hono {
   app.get('/healthz', (c) =>
     opts.ready && !opts.ready() ? c.json({ status: 'starting' }, 503) : c.json({ status: 'ok' }),
   );
-  app.get('/metrics', async (c) =>
-    c.body(await opts.metrics.registry.metrics(), 200, { 'content-type': opts.metrics.registry.contentType }),
-  );
   app.get('/schemas', (c) =>
     c.json({ types: Object.keys(DATA_SCHEMAS).map((t) => ({ type: t, schema: `/schemas/${t}` })) }),
   );
@@ -147,11 +127,12 @@ export function createIngestApp(opts: IngestOptions): Hono {
     problemResponse(new ProblemError(404, 'no such endpoint: POST / or /v1/health-auto-export')),
   );
   app.onError((err) => {
+    if (err instanceof ProblemError) return err.getResponse();
     // Never a stack trace or payload in the response or the log: it may carry patient data.
     console.error(`[ingest] internal error: ${err.name}: ${err.message.slice(0, 200)}`);
     return problemResponse(
       new ProblemError(503, 'internal error; the request was not accepted, retry', [], {
-        'retry-after': '1',
+        headers: { 'retry-after': '1' },
       }),
     );
   });

@@ -3,7 +3,8 @@
 // than JSON and no number parsing on either side.
 import { EVENT_TYPES } from '../../eventing/contract.ts';
 import type { VigilEvent } from '../../eventing/event.ts';
-import { ProblemError } from './problem.ts';
+import { ProblemError } from '../../http/problem.ts';
+import { parseDecimal } from './attributes.ts';
 
 /** Extension attribute -> EEG chunk field. */
 export const EEG_EXTENSIONS = {
@@ -37,10 +38,11 @@ export function decodeBinaryEeg(ev: Record<string, unknown>, body: Uint8Array): 
   const channels = String(ev.channels)
     .split(',')
     .map((c) => c.trim());
-  const rate = Number(ev.samplerate);
+  // Strictly decimal: Number() would read "0x10" as 16 Hz and "" as 0.
+  const rate = parseDecimal(ev.samplerate);
   if (!Number.isFinite(rate))
-    throw new ProblemError(422, 'ce-samplerate must be a number (Hz)', [
-      { pointer: 'header:ce-samplerate', detail: 'not a number' },
+    throw new ProblemError(422, 'ce-samplerate must be a decimal number of Hz (e.g. 256 or 173.61)', [
+      { pointer: 'header:ce-samplerate', detail: 'not a decimal number' },
     ]);
   if (body.byteLength % (4 * channels.length) !== 0)
     throw new ProblemError(

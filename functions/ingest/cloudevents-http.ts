@@ -3,12 +3,11 @@
 // field-level errors (which header, which index) and no per-event class construction.
 import { LIMITS } from '../../eventing/contract.ts';
 import type { VigilEvent } from '../../eventing/event.ts';
+import { ProblemError } from '../../http/problem.ts';
+import { checkAttributes, decodeHeaderValue } from './attributes.ts';
 import { decodeBinaryEeg, isBinaryEeg } from './binary-eeg.ts';
-import { ProblemError } from './problem.ts';
 
 const REQUIRED = ['id', 'source', 'type', 'specversion'] as const;
-/** Attribute names are lower-case a-z0-9 (CloudEvents 1.0 §3.1.1). */
-const ATTRIBUTE_NAME = /^[a-z0-9]{1,20}$/;
 
 export type Mode = 'binary' | 'structured' | 'batch';
 
@@ -29,11 +28,6 @@ export function modeOf(headers: Headers): Mode {
   return 'binary';
 }
 
-/** Binary-mode header values are percent-encoded where not printable ASCII (§3.1.3.2). */
-function headerValue(v: string): string {
-  return v.includes('%') ? decodeURIComponent(v) : v;
-}
-
 function parseJson(body: Uint8Array, where: string): unknown {
   try {
     return JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
@@ -49,7 +43,7 @@ function checkEnvelope(raw: unknown, at: string): VigilEvent {
     throw new ProblemError(400, `${at || 'body'} must be a JSON object (a CloudEvent)`, [
       { pointer: at, detail: 'expected an object' },
     ]);
-  const ev = raw as Record<string, unknown>;
+  const ev = checkAttributes(raw as Record<string, unknown>, (name) => `${at}/${name}`);
   const errors = REQUIRED.filter((k) => typeof ev[k] !== 'string' || ev[k] === '').map((k) => ({
     pointer: `${at}/${k}`,
     detail: `required CloudEvents attribute "${k}" is missing or empty`,
@@ -95,17 +89,12 @@ export function parseCloudEvents(headers: Headers, body: Uint8Array): VigilEvent
     return arr.map((e, i) => checkEnvelope(e, `/${i}`));
   }
   // Binary mode: attributes in ce-* headers, the body is the data.
-  const ev: Record<string, unknown> = {};
+  const fromHeaders: Record<string, unknown> = {};
   headers.forEach((value, name) => {
     const n = name.toLowerCase();
-    if (!n.startsWith('ce-')) return;
-    const attr = n.slice(3);
-    if (!ATTRIBUTE_NAME.test(attr))
-      throw new ProblemError(400, `invalid CloudEvents attribute name in header ${n}`, [
-        { pointer: `header:${n}`, detail: 'attribute names are lower-case letters and digits, at most 20' },
-      ]);
-    ev[attr] = headerValue(value);
+    if (n.startsWith('ce-')) fromHeaders[n.slice(3)] = decodeHeaderValue(value, n);
   });
+  const ev = checkAttributes(fromHeaders, (name) => `header:ce-${name}`);
   const missing = REQUIRED.filter((k) => !ev[k]);
   if (missing.length)
     throw new ProblemError(
@@ -118,7 +107,11 @@ export function parseCloudEvents(headers: Headers, body: Uint8Array): VigilEvent
       { pointer: 'header:ce-specversion', detail: 'must be "1.0"' },
     ]);
   const ct = mediaType(headers.get('content-type') ?? undefined);
-  if (ct) ev.datacontenttype = headers.get('content-type');
+  if (ct)
+    ev.datacontenttype = checkAttributes(
+      { datacontenttype: headers.get('content-type') },
+      () => 'header:content-type',
+    ).datacontenttype;
   if (body.byteLength === 0) return [ev as unknown as VigilEvent];
   if (ct === 'application/json' || ct.endsWith('+json')) ev.data = parseJson(body, 'body');
   else if (isBinaryEeg(ct)) {

@@ -1,8 +1,9 @@
 // Bearer token -> device. Lookups are cached briefly: a hot ingest path must not query storage per
 // request, and a revoked token stops working within CACHE_MS.
+
+import { ProblemError } from '../../http/problem.ts';
 import type { Db } from '../../storage/db.ts';
 import { type Device, deviceForToken } from '../../storage/patients-store.ts';
-import { ProblemError } from './problem.ts';
 
 const CACHE_MS = 10_000;
 const MAX_ENTRIES = 10_000;
@@ -21,7 +22,7 @@ export class DeviceAuthenticator {
         401,
         'send the device token as "Authorization: Bearer <token>"',
         [{ pointer: 'header:authorization', detail: 'missing or not a Bearer token' }],
-        { 'www-authenticate': 'Bearer realm="vigil-ingest"' },
+        { headers: { 'www-authenticate': 'Bearer realm="vigil-ingest"' } },
       );
     const token = m[1]!;
     const now = this.now();
@@ -36,7 +37,7 @@ export class DeviceAuthenticator {
         401,
         'unknown or revoked device token',
         [{ pointer: 'header:authorization', detail: 'token not recognised' }],
-        { 'www-authenticate': 'Bearer realm="vigil-ingest", error="invalid_token"' },
+        { headers: { 'www-authenticate': 'Bearer realm="vigil-ingest", error="invalid_token"' } },
       );
     return hit.device;
   }

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { EVENT_TYPES, LIMITS } from '../../eventing/contract.ts';
 import type { VigilEvent } from '../../eventing/event.ts';
-import { ProblemError, pointer } from './problem.ts';
+import { ProblemError, pointer } from '../../http/problem.ts';
 
 /** `yyyy-MM-dd HH:mm:ss Z` (e.g. `2024-02-06 14:30:00 -0800`) -> RFC 3339. */
 const HAE_DATE = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) ([+-])(\d{2}):?(\d{2})$/;

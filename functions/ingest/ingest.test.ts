@@ -368,7 +368,9 @@ describe.each(['sqlite', 'mysql'] as const)('ingest gateway on %s', (backend) =>
     expect(schema.properties.sampleRateHz.maximum).toBe(4096);
     expect((await fetch(`${rt.ingestUrl}/schemas/org.vigil.nope`)).status).toBe(404);
     expect((await fetch(`${rt.ingestUrl}/healthz`)).status).toBe(200);
-    const m = await (await fetch(`${rt.ingestUrl}/metrics`)).text();
+    // Metrics are on their own port, not the public one.
+    expect((await fetch(`${rt.ingestUrl}/metrics`)).status).toBe(404);
+    const m = await (await fetch(rt.metricsUrl)).text();
     const accepted = m
       .split('\n')
       .find((l) => l.startsWith('vigil_requests_total{') && l.includes('outcome="accepted"'));

@@ -8,8 +8,8 @@ import {
   isContractType,
 } from '../../eventing/contract.ts';
 import type { VigilEvent } from '../../eventing/event.ts';
+import { ProblemError, pointer } from '../../http/problem.ts';
 import type { Device } from '../../storage/patients-store.ts';
-import { ProblemError, pointer } from './problem.ts';
 
 /** Validates every event (all-or-nothing); returns them with parsed data. `at(i)` prefixes pointers. */
 export function validateDeviceEvents(events: VigilEvent[], device: Device, batch: boolean): VigilEvent[] {

@@ -3,8 +3,15 @@ import { core } from './001-core.ts';
 import { brokerOutbox } from './002-broker-outbox.ts';
 import { alertsMigration } from './003-alerts.ts';
 import { accountsMigration } from './005-accounts.ts';
+import { accountSecurityMigration } from './015-account-security.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
 
-export const MIGRATIONS: Migration[] = [core, brokerOutbox, alertsMigration, accountsMigration];
+export const MIGRATIONS: Migration[] = [
+  core,
+  brokerOutbox,
+  alertsMigration,
+  accountsMigration,
+  accountSecurityMigration,
+];

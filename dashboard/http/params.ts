@@ -1,47 +1,24 @@
-// RFC 9457 problem+json responses, and query-parameter parsing that names the bad parameter.
-import type { Context } from 'hono';
+// Request parameters (query, path, body fields) parsed into values, or a 400 problem naming the field:
+// every problem keeps the dashboard's `field` member (what programs read) beside `errors`.
+
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { type FieldError, ProblemError } from '../../http/problem.ts';
 
-export interface Problem {
-  type?: string;
-  title: string;
-  status: number;
-  detail?: string;
-  /** The request field at fault (query parameter, body field or path segment). */
-  field?: string;
-  [extra: string]: unknown;
-}
+export type ParamPlace = 'query' | 'path' | 'body' | 'header';
 
-const TITLES: Record<number, string> = {
-  400: 'Bad request',
-  401: 'Authentication required',
-  403: 'Forbidden',
-  404: 'Not found',
-  409: 'Conflict',
-  413: 'Payload too large',
-  415: 'Unsupported media type',
-  429: 'Too many requests',
-  500: 'Internal server error',
-};
-
-export function problem(
-  c: Context,
-  status: ContentfulStatusCode,
-  detail: string,
-  extra: Partial<Problem> = {},
-): Response {
-  const body: Problem = { type: 'about:blank', title: TITLES[status] ?? 'Error', status, detail, ...extra };
-  return c.body(JSON.stringify(body), status, { 'content-type': 'application/problem+json' });
-}
-
-/** Thrown by parsers; the app's error handler turns it into a 400 naming `field`. */
-export class BadParam extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-  }
+/** A problem naming one request field: `errors[0].pointer` is `query:from`, `path:id`, `/note` or `header:Origin`. */
+export function badParam(
+  field: string,
+  message: string,
+  place: ParamPlace = 'query',
+  status: ContentfulStatusCode = 400,
+  extensions: Record<string, unknown> = {},
+): ProblemError {
+  const error: FieldError = {
+    pointer: place === 'body' ? `/${field}` : `${place}:${field}`,
+    detail: message,
+  };
+  return new ProblemError(status, message, [error], { extensions: { field, ...extensions } });
 }
 
 /** ISO-8601 / RFC 3339 time or epoch milliseconds → epoch ms. */
@@ -50,7 +27,7 @@ export function parseTime(field: string, raw: string | undefined, fallback: numb
   if (/^\d{1,15}$/.test(raw)) return Number(raw);
   const ms = Date.parse(raw);
   if (!/^\d{4}-\d{2}-\d{2}/.test(raw) || Number.isNaN(ms))
-    throw new BadParam(
+    throw badParam(
       field,
       `${field} must be an ISO-8601 time (e.g. 2024-05-01T10:00:00Z) or epoch milliseconds`,
     );
@@ -66,9 +43,9 @@ export function parseRange(
 ): { from: number; to: number } {
   const to = parseTime('to', q('to'), now);
   const from = parseTime('from', q('from'), to - defaultSpanMs);
-  if (from > to) throw new BadParam('from', 'from must not be after to');
+  if (from > to) throw badParam('from', 'from must not be after to');
   if (to - from > maxSpanMs)
-    throw new BadParam('from', `the range may span at most ${Math.round(maxSpanMs / 3_600_000)} h`);
+    throw badParam('from', `the range may span at most ${Math.round(maxSpanMs / 3_600_000)} h`);
   return { from, to };
 }
 
@@ -80,9 +57,9 @@ export function parseIntParam(
   max: number,
 ): number {
   if (raw === undefined || raw === '') return dflt;
-  if (!/^\d+$/.test(raw)) throw new BadParam(field, `${field} must be an integer between ${min} and ${max}`);
+  if (!/^\d+$/.test(raw)) throw badParam(field, `${field} must be an integer between ${min} and ${max}`);
   const n = Number(raw);
-  if (n < min || n > max) throw new BadParam(field, `${field} must be an integer between ${min} and ${max}`);
+  if (n < min || n > max) throw badParam(field, `${field} must be an integer between ${min} and ${max}`);
   return n;
 }
 
@@ -93,7 +70,7 @@ export function parseEnum<T extends string>(
 ): T | undefined {
   if (raw === undefined || raw === '') return undefined;
   if (!(allowed as readonly string[]).includes(raw))
-    throw new BadParam(field, `${field} must be one of ${allowed.join(', ')}`);
+    throw badParam(field, `${field} must be one of ${allowed.join(', ')}`);
   return raw as T;
 }
 
@@ -113,5 +90,5 @@ export function decodeCursor(raw: string | undefined): { time: number; seq: numb
   } catch {
     // fall through to the error below
   }
-  throw new BadParam('cursor', 'cursor is not a value returned as nextCursor by this API');
+  throw badParam('cursor', 'cursor is not a value returned as nextCursor by this API');
 }
