@@ -43,6 +43,8 @@ describe.each(['sqlite', 'mysql'] as const)('cli/serve.ts on %s', (backend) => {
           PATH: process.env.PATH,
           FUNCTION_TARGET: target,
           PORT: String(port),
+          // Ingest's metrics listener: its own free port, as a pod has its own network namespace.
+          VIGIL_METRICS_PORT: String(await freePort()),
           K_SINK: 'http://127.0.0.1:9/',
           VIGIL_DATA_DIR: dataDir,
           ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),

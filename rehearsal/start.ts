@@ -57,10 +57,15 @@ export interface Rehearsal {
   stop(): Promise<void>;
 }
 
-function podEnv(s: ServiceDef, port: number, brokerUrl: string): Record<string, string> {
+/**
+ * A pod's env. Its ports are its own in Kubernetes (one network namespace per pod); here the pods
+ * share one, so each gets free ones: PORT, and VIGIL_METRICS_PORT for ingest's metrics listener.
+ */
+function podEnv(s: ServiceDef, port: number, metricsPort: number, brokerUrl: string): Record<string, string> {
   return {
     ...s.env,
     PORT: String(port),
+    VIGIL_METRICS_PORT: String(metricsPort),
     K_SERVICE: s.name,
     K_CONFIGURATION: s.name,
     K_REVISION: `${s.name}-00001`,
@@ -133,7 +138,13 @@ export async function startRehearsal(opts: RehearsalOptions = {}): Promise<Rehea
         const proxy = proxies.get(s.name)!;
         proxy.setEndpoint(name, '127.0.0.1', port);
         const pod = new Pod(
-          { name, port, env: podEnv(s, port, brokerUrl), readiness: s.readiness, liveness: s.liveness },
+          {
+            name,
+            port,
+            env: podEnv(s, port, await freePort(), brokerUrl),
+            readiness: s.readiness,
+            liveness: s.liveness,
+          },
           image,
           (p, ready) => proxy.setReady(p.spec.name, ready),
           podLog,

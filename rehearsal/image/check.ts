@@ -92,6 +92,8 @@ export async function checkImage(image: BuiltImage, backend: Backend, r: Report)
         ...dbEnv(),
         FUNCTION_TARGET: target,
         PORT: String(ports[target]),
+        // A pod's ports are its own (its network namespace); here every process gets free ones.
+        VIGIL_METRICS_PORT: String(await freePort()),
         K_SINK: url('recorder'),
       };
       if (target === 'dashboard') env.VIGIL_SESSION_SECRET = sessionSecret;
