@@ -1,6 +1,6 @@
 # One image for every Vigil function on Knative: FUNCTION_TARGET selects the function,
 # `node dist/cli/serve.js` serves it on $PORT. The same image runs `node dist/cli/main.js migrate`.
-# There is no Docker engine in CI: rehearsal/image.ts lays out this file's runtime stage in a scratch
+# There is no Docker engine in CI: rehearsal/image/ lays out this file's runtime stage in a scratch
 # folder (npm ci --omit=dev, dist/, the assets below, this ENV) and starts every target from it.
 
 # npm 11 honours package.json "allowScripts" (onnxruntime-node's install script downloads CUDA and

@@ -97,7 +97,7 @@ describe('what the image ships', () => {
     expect(built.length).toBeGreaterThan(50);
     const dev = built
       .map(rel)
-      .filter((f) => /^(training|perf|simulator|recordings|deploy|knative)\//.test(f));
+      .filter((f) => /^(training|perf|simulator|recordings|deploy|knative|rehearsal)\//.test(f));
     expect(dev).toEqual([]);
     expect(built.map(rel).filter(isTest)).toEqual([]);
   });

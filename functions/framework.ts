@@ -1,32 +1,25 @@
-// Container entry for event functions: registers each one with functions-framework, so
-// `functions-framework --target=<name> --source=dist/functions/framework.js` serves it.
+// Registers every event function with functions-framework's `http` signature, so the container
+// (cli/commands/serve.ts) serves the one FUNCTION_TARGET names. The container opens one storage pool
+// and passes it in: it also closes it on SIGTERM, so a pod stops promptly (a pool opened here was never
+// closed and kept a MariaDB pod alive until the kubelet's SIGKILL).
 import * as ff from '@google-cloud/functions-framework';
 import { getConfig } from '../config/env.ts';
 import { HttpSink } from '../eventing/sink.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import type { Db } from '../storage/db.ts';
-import { openDb } from '../storage/open.ts';
 import { httpHandler } from './http-adapter.ts';
 import { EVENT_FUNCTIONS } from './registry.ts';
 
-let dbPromise: Promise<Db> | undefined;
-/** One pool per container, opened on first use; migrations run as a Kubernetes Job, not here. */
-function db(): Promise<Db> {
-  if (!dbPromise) {
-    const cfg = getConfig();
-    dbPromise = openDb({ dataDir: cfg.dataDir, databaseUrl: cfg.DATABASE_URL, migrate: !cfg.DATABASE_URL });
+export function registerEventFunctions(db: Db): void {
+  const sinkUrl = getConfig().K_SINK;
+  for (const fn of EVENT_FUNCTIONS) {
+    ff.http(
+      fn.name,
+      httpHandler(fn, {
+        db: async () => db,
+        sink: sinkUrl ? new HttpSink(sinkUrl) : undefined,
+        metrics: createMetrics(fn.name, { defaultMetrics: true }),
+      }),
+    );
   }
-  return dbPromise;
-}
-
-const sinkUrl = getConfig().K_SINK;
-for (const fn of EVENT_FUNCTIONS) {
-  ff.http(
-    fn.name,
-    httpHandler(fn, {
-      db,
-      sink: sinkUrl ? new HttpSink(sinkUrl) : undefined,
-      metrics: createMetrics(fn.name, { defaultMetrics: true }),
-    }),
-  );
 }

@@ -104,6 +104,17 @@ describe('functions-framework HTTP adapter', () => {
     expect(metrics).toMatch(/vigil_requests_total\{[^}]*outcome="500"[^}]*\} 1/);
   });
 
+  it('names POST in Allow: for an OPTIONS probe, and on every 405 (data-plane.md "HTTP Verbs", RFC 9110 15.5.6)', async () => {
+    const probe = await fetch(base, { method: 'OPTIONS' });
+    expect(probe.status).toBe(204);
+    expect(probe.headers.get('allow')).toMatch(/\bPOST\b/);
+    for (const method of ['PUT', 'DELETE', 'PATCH']) {
+      const res = await fetch(base, { method });
+      expect(res.status, method).toBe(405);
+      expect(res.headers.get('allow'), method).toMatch(/\bPOST\b/);
+    }
+  });
+
   it('serves the recorder, including the dead-letter path', async () => {
     const rec = getTestServer('recorder-test');
     await new Promise<void>((r) => rec.listen(0, '127.0.0.1', () => r()));

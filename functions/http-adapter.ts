@@ -20,6 +20,8 @@ export interface AdapterDeps {
   now?: () => number;
 }
 
+const ALLOW = 'POST, OPTIONS';
+
 /** The one problem vocabulary, written to an Express response (functions-framework is not Hono). */
 function sendProblem(res: Response, p: ProblemError): void {
   res.status(p.status).set(p.headers).type('application/problem+json').send(JSON.stringify(p.toJSON()));
@@ -49,11 +51,17 @@ export function httpHandler(
           .send(await deps.metrics.registry.metrics());
         return;
       }
+      // The Knative data plane (data-plane.md "HTTP Verbs"): a sender may probe with OPTIONS, and the
+      // answer names POST in Allow; so does every 405 (RFC 9110 15.5.6).
+      if (req.method === 'OPTIONS') {
+        res.status(204).set('allow', ALLOW).end();
+        return;
+      }
       if (req.method !== 'POST') {
         outcome = '405';
         sendProblem(
           res,
-          new ProblemError(405, 'deliver events with POST', [], { headers: { allow: 'POST' } }),
+          new ProblemError(405, 'deliver events with POST', [], { headers: { allow: ALLOW } }),
         );
         return;
       }

@@ -8,6 +8,7 @@ import { startRuntime } from '../runtime/embedded.ts';
 import type { Db } from '../storage/db.ts';
 import { openDb } from '../storage/open.ts';
 import { addPatient, enrollDevice } from '../storage/patients-store.ts';
+import { storedCounts } from './stored-counts.ts';
 
 export interface ChildReady {
   type: 'ready';
@@ -67,13 +68,9 @@ for (let i = 1; i <= (settings.BENCH_DEVICES ?? 1); i++) {
 }
 
 async function counts(): Promise<ChildCounts> {
-  const n = async (sql: string): Promise<number> => Number((await rt.db.get<{ n: number }>(sql))?.n ?? 0);
   return {
     type: 'counts',
-    eegChunks: await n('SELECT COUNT(*) AS n FROM eeg_chunks'),
-    heartRateSamples: await n('SELECT COUNT(*) AS n FROM heart_rate_samples'),
-    events: await n('SELECT COUNT(*) AS n FROM events'),
-    alerts: await n("SELECT COUNT(*) AS n FROM events WHERE type = 'org.vigil.alert.raised'"),
+    ...(await storedCounts(rt.db)),
     rssBytes: process.memoryUsage().rss,
     ...(settings.BENCH_MEM ? { mem: memoryAfterGc() } : {}),
   };

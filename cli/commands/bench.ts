@@ -10,6 +10,7 @@ import { benchCompare } from '../../perf/bench-compare.ts';
 import { benchFrameworks } from '../../perf/bench-frameworks.ts';
 import { benchScenario } from '../../perf/bench-ingest.ts';
 import { benchLatency } from '../../perf/bench-latency.ts';
+import { benchRehearsal } from '../../perf/bench-rehearsal.ts';
 import { benchSimulator } from '../../perf/bench-simulator.ts';
 import { benchStorage } from '../../perf/bench-storage.ts';
 import { type BenchReport, machine, printReport, round } from '../../perf/report.ts';
@@ -34,12 +35,15 @@ const BENCHES = [
   'detector',
   'dashboard',
   'hostile',
+  'rehearsal',
 ] as const;
 type BenchName = (typeof BENCHES)[number];
+/** Run only when named: it needs `npm run build` and starts a dozen processes. */
+const ON_REQUEST: readonly BenchName[] = ['rehearsal'];
 
 const USAGE = `Usage: vigil bench [NAME...] [options]
 
-Benchmarks (default: all, in this order): ${BENCHES.join(', ')}
+Benchmarks (default: all but ${ON_REQUEST.join(', ')}, in this order): ${BENCHES.join(', ')}
   simulator  the simulator against a trivial sink (bar: >= 5,000 events/s)
   ingest     perf/scenarios/*: ingest -> stored throughput, ack latency, runtime RSS
   frameworks Hono vs functions-framework (Express) on the ingest hot path
@@ -52,6 +56,8 @@ Benchmarks (default: all, in this order): ${BENCHES.join(', ')}
   dashboard  perf/bench-dashboard.ts, when present
   hostile    2 x 256 MB unauthenticated login bodies against npm start's build while a device posts
              (bars: RSS < 300 MB, every device event acknowledged)
+  rehearsal  stored EEG chunks/s and heart-rate samples/s of the rehearsed cluster (npm run rehearse's
+             processes) beside the embedded runtime, both MariaDB; only when named, after npm run build
 
 Options:
   --scenario NAME    ingest scenario(s) to run (default all: ${SCENARIOS.map((s) => s.name).join(', ')})
@@ -90,7 +96,9 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const names = (parsed.positionals.length ? parsed.positionals : [...BENCHES]) as BenchName[];
+  const names = (
+    parsed.positionals.length ? parsed.positionals : BENCHES.filter((b) => !ON_REQUEST.includes(b))
+  ) as BenchName[];
   const unknown = names.filter((n) => !BENCHES.includes(n));
   if (unknown.length) {
     process.stderr.write(
@@ -130,6 +138,7 @@ export async function run(args: string[]): Promise<number> {
       if (name === 'simulator') (await benchSimulator(duration ?? 10)).forEach(record);
       else if (name === 'ingest') for (const s of scenarios) record(await benchScenario(backend, s));
       else if (name === 'compare') record(await benchCompare(duration ?? 10));
+      else if (name === 'rehearsal') record(await benchRehearsal(duration ?? 10));
       else if (name === 'ceiling') (await benchCeiling(duration ?? 10)).forEach(record);
       else if (name === 'frameworks') (await benchFrameworks(duration ?? 10)).forEach(record);
       else if (name === 'latency') (await benchLatency(backend, duration ?? 15)).forEach(record);

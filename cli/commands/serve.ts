@@ -46,7 +46,8 @@ export async function run(args: string[]): Promise<number> {
     const { startDashboard } = await import('../../dashboard/server.ts');
     close = (await startDashboard({ db, port, host })).close;
   } else {
-    await import('../../functions/framework.ts');
+    const { registerEventFunctions } = await import('../../functions/framework.ts');
+    registerEventFunctions(db);
     const { getTestServer } = await import('@google-cloud/functions-framework/testing');
     const server = getTestServer(target);
     // functions-framework parses every body (up to 1 GiB) before the function runs: bound it first, at
