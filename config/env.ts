@@ -106,6 +106,9 @@ export const toolSettingsSchema = z.object({
   VIGIL_SMOKE_DEVICE_ID: z.string().min(1).optional(),
   VIGIL_SMOKE_DEVICE_TOKEN: z.string().min(1).optional(),
   VIGIL_SMOKE_API_TOKEN: z.string().min(1).optional(),
+  /** The deploy workflows: the public domain, and the address (Kourier's) a runner connects to. */
+  VIGIL_DOMAIN: z.string().min(1).optional(),
+  VIGIL_CONNECT_TO: z.string().min(1).optional(),
   BENCH_WARMUP_S: z.coerce.number().min(0).optional(),
   BENCH_DATA_DIR: z.string().min(1).optional(),
   BENCH_DATABASE_URL: mysqlUrl.optional(),

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { KNOWN_VARIABLES } from '../config/env.ts';
 import { FUNCTION_TARGETS } from '../functions/targets.ts';
 import { SchemaSet } from '../knative/tools/schemas.ts';
 
@@ -24,6 +25,22 @@ const schemas = new SchemaSet();
 const load = (f: string) => parse(readFileSync(path.join(dir, f), 'utf8')) as Record<string, any>;
 
 describe('GitHub workflows', () => {
+  it('set only VIGIL_* variables config/env.ts declares (the deploy checks refuse unknown ones)', () => {
+    const names = new Set<string>();
+    const walk = (x: unknown): void => {
+      if (Array.isArray(x)) x.forEach(walk);
+      else if (x && typeof x === 'object')
+        for (const [k, v] of Object.entries(x)) {
+          if (k === 'env' && v && typeof v === 'object') for (const n of Object.keys(v)) names.add(n);
+          walk(v);
+        }
+    };
+    for (const f of files) walk(load(f));
+    const vigil = [...names].filter((n) => n.startsWith('VIGIL_'));
+    expect(vigil.length).toBeGreaterThan(3);
+    expect(vigil.filter((n) => !KNOWN_VARIABLES.has(n))).toEqual([]);
+  });
+
   it('exist: ci, e2e, the reusable deploy and one per function', () => {
     expect(files).toEqual(
       ['ci.yml', 'deploy-function.yml', 'e2e.yml', ...FUNCTION_TARGETS.map((f) => `fn-${f}.yml`)].sort(),
