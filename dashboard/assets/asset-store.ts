@@ -87,12 +87,16 @@ export function buildAssets(sources: Map<string, Uint8Array>): Map<string, Asset
   return done;
 }
 
-function readSources(): Map<string, Uint8Array> {
-  const dir = projectPath('dashboard/static');
+/** The files a dashboard serves: every script, style and icon of `staticDir`, and chart.js's UMD build. */
+export function readSources(
+  staticDir = projectPath('dashboard/static'),
+  chartUmd = chartJsPath(),
+): Map<string, Uint8Array> {
   const sources = new Map<string, Uint8Array>();
-  for (const name of readdirSync(dir).sort())
-    if (TYPES[extname(name)] && !name.endsWith('.test.js')) sources.set(name, readFileSync(join(dir, name)));
-  sources.set('chart.umd.js', readFileSync(chartJsPath()));
+  for (const name of readdirSync(staticDir).sort())
+    if (TYPES[extname(name)] && !name.endsWith('.test.js'))
+      sources.set(name, readFileSync(join(staticDir, name)));
+  sources.set('chart.umd.js', readFileSync(chartUmd));
   return sources;
 }
 

@@ -13,9 +13,10 @@
 // Exit code 0 = every check held, 1 = one failed, 2 = usage error. A test fixture for the cluster path.
 
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { buildAssets, readSources } from '../../dashboard/assets/asset-store.ts';
 import { eegChunkEvent, request, structured } from '../../deploy/checks.ts';
 import { replyEvent, smoke } from '../../deploy/smoke-checks.ts';
 import { EVENT_TYPES, eegPredictionData } from '../../eventing/contract.ts';
@@ -165,21 +166,24 @@ async function checkModel(
   r.ok(`seizure-detector on ${backend} scores with the image's model ${shipped}`);
 }
 
-/** Every file of the image's dashboard/static, and chart.js from its node_modules, byte for byte. */
+/**
+ * Every file the image's dashboard serves, by plain and by hashed name, byte for byte against what the
+ * asset store builds from the image's own dashboard/static and chart.js (imports rewritten to hashed
+ * names), so a file the Dockerfile forgets or a stale copy fails here.
+ */
 async function checkStatic(image: BuiltImage, dashboardUrl: string, backend: Backend, r: Report) {
   const dir = image.hostPath(`${image.layout.workdir}/dashboard/static`);
-  const names = [...readdirSync(dir), 'chart.umd.js'];
-  for (const name of names) {
-    const res = await fetch(`${dashboardUrl}/static/${name}`);
-    const got = Buffer.from(await res.arrayBuffer());
-    const want =
-      name === 'chart.umd.js'
-        ? readFileSync(image.hostPath(`${image.layout.workdir}/node_modules/chart.js/dist/chart.umd.js`))
-        : readFileSync(path.join(dir, name));
-    if (res.status !== 200 || !got.equals(want))
-      return r.fail(`dashboard on ${backend}: /static/${name} HTTP ${res.status}, ${got.length} bytes`);
+  const chart = image.hostPath(`${image.layout.workdir}/node_modules/chart.js/dist/chart.umd.js`);
+  const assets = buildAssets(readSources(dir, chart));
+  for (const a of assets.values()) {
+    for (const name of [a.name, a.hashedName]) {
+      const res = await fetch(`${dashboardUrl}/static/${name}`);
+      const got = Buffer.from(await res.arrayBuffer());
+      if (res.status !== 200 || !got.equals(a.identity))
+        return r.fail(`dashboard on ${backend}: /static/${name} HTTP ${res.status}, ${got.length} bytes`);
+    }
   }
-  r.ok(`dashboard on ${backend} serves the image's ${names.length} static files`);
+  r.ok(`dashboard on ${backend} serves the image's ${assets.size} static files by plain and hashed name`);
 }
 
 async function main(argv: string[]): Promise<number> {
