@@ -4,18 +4,15 @@
 // (2) device → screen on the patient page: a heart-rate sample POSTed to ingest until the page's
 //     current heart rate shows it, while the patient's 23-channel, 256-Hz EEG streams and is drawn.
 // Run: npx tsx perf/bench-dashboard-page.ts [--samples 120] [--rate 4]   (take /tmp/vigil-heavy.lock)
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type CDPSession, chromium, type Page } from 'playwright-core';
 import { projectPath } from '../config/project-root.ts';
 import { alertEvent, CHROMIUM, heartRateEvent } from '../dashboard/testing.ts';
-import { startRuntime } from '../runtime/embedded.ts';
 import { loadEegFile } from '../simulator/recordings.ts';
 import { EegChunker, eegChunkRequest } from '../simulator/requests.ts';
 import { addPatient, enrollDevice } from '../storage/patients-store.ts';
-import { createUser, resolveSecret } from '../storage/users-store.ts';
+import { createUser } from '../storage/users-store.ts';
+import { startDashboardRuntime } from './dashboard-runtime.ts';
 import { percentile } from './percentile.ts';
 
 const { values } = parseArgs({
@@ -30,16 +27,8 @@ const pct = (xs: number[], p: number) =>
     p,
   );
 
-const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-page-'));
-const rt = await startRuntime({
-  dataDir: dir,
-  ingestPort: 0,
-  dashboard: true,
-  dashboardPort: 0,
-  technicalCheckSeconds: 0,
-});
+const { rt, secret, stop } = await startDashboardRuntime('vigil-bench-page-');
 const base = rt.dashboardUrl!;
-const secret = await resolveSecret(rt.db);
 await createUser(rt.db, secret, { username: 'bench', password: 'bench-password-1', role: 'admin' });
 await addPatient(rt.db, { id: 'bench-1', name: 'Bench Patient' });
 const watch = await enrollDevice(rt.db, { patientId: 'bench-1', kind: 'watch' });
@@ -176,6 +165,5 @@ console.log(
   `device → patient-page DOM (heart rate, EEG 23 ch × 256 Hz streaming and drawn): n=${latencies.length} p50=${pct(latencies, 50)} ms p99=${pct(latencies, 99)} ms max=${Math.max(...latencies)} ms`,
 );
 await browser.close();
-await rt.stop();
-rmSync(dir, { recursive: true, force: true });
+await stop();
 process.exit(0);

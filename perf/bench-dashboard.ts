@@ -5,14 +5,12 @@
 // Run: npx tsx perf/bench-dashboard.ts [--patients 100] [--clients 50] [--seconds 10] [--direct]
 // Everything (runtime, devices, clients) shares this one process and the machine's cores, so the
 // figures are pessimistic compared with a dashboard on its own replica.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { recordEvents } from '../functions/recorder/index.ts';
-import { startRuntime } from '../runtime/embedded.ts';
 import { addPatient, enrollDevice } from '../storage/patients-store.ts';
-import { createApiToken, createUser, resolveSecret } from '../storage/users-store.ts';
+import { createApiToken, createUser } from '../storage/users-store.ts';
+import { startDashboardRuntime } from './dashboard-runtime.ts';
+import { percentile } from './percentile.ts';
 
 const { values } = parseArgs({
   options: {
@@ -27,21 +25,13 @@ const PATIENTS = Number(values.patients);
 const CLIENTS = Number(values.clients);
 const SECONDS = Number(values.seconds);
 
-function pct(xs: number[], p: number): number {
-  if (xs.length === 0) return Number.NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-}
+const pct = (xs: number[], p: number) =>
+  percentile(
+    [...xs].sort((a, b) => a - b),
+    p,
+  );
 
-const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-dash-'));
-const rt = await startRuntime({
-  dataDir: dir,
-  ingestPort: 0,
-  dashboard: true,
-  dashboardPort: 0,
-  technicalCheckSeconds: 0,
-});
-const secret = await resolveSecret(rt.db);
+const { rt, secret, stop: stopRuntime } = await startDashboardRuntime('vigil-bench-dash-');
 const user = await createUser(rt.db, secret, {
   username: 'bench',
   password: 'bench-password-1',
@@ -168,6 +158,5 @@ const expected = acks.length * CLIENTS;
 console.log(
   `device→SSE latency over ${latencies.length}/${expected} deliveries: p50=${pct(latencies, 50)} ms p99=${pct(latencies, 99)} ms max=${Math.max(...latencies)} ms`,
 );
-await rt.stop();
-rmSync(dir, { recursive: true, force: true });
+await stopRuntime();
 process.exit(0);
