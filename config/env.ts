@@ -87,6 +87,8 @@ export const configSchema = z.object({
   VIGIL_METRICS_PORT: port.default(9464),
   VIGIL_DEVICE_SILENT_SECONDS: seconds.default(60),
   VIGIL_TECHNICAL_CHECK_SECONDS: seconds.default(15),
+  /** How far (s) a sample or EEG chunk may be stamped ahead of ingest's clock before it is refused (422). */
+  VIGIL_MAX_CLOCK_SKEW_S: seconds.default(30),
   VIGIL_SEIZURE_MODEL_DIR: z.string().min(1).optional(),
   /** The ward's time zone: every time on the dashboard is shown in it, whatever the viewer's device says. */
   VIGIL_WARD_TIMEZONE: timeZone.default('UTC'),

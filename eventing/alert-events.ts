@@ -2,6 +2,7 @@
 // The ids are derived from the alert id, so a redelivered input yields the same events and storage
 // keeps them once.
 
+import { createHash } from 'node:crypto';
 import { type AlertCleared, type AlertRaised, EVENT_TYPES } from './contract.ts';
 import type { VigilEvent } from './event.ts';
 
@@ -29,4 +30,15 @@ export function alertClearedEvent(source: string, data: AlertCleared): VigilEven
     datacontenttype: 'application/json',
     data,
   };
+}
+
+/**
+ * What names one device's stream of a patient inside alert ids: rules keep state per (patient, device),
+ * so one device can neither suppress nor end another's alarm. Long ids are shortened by a hash so the
+ * alert id stays within the contract's 128 characters.
+ */
+export function streamId(patientId: string, deviceId: string): string {
+  const plain = `${patientId}-${deviceId}`;
+  if (plain.length <= 80) return plain;
+  return `${patientId.slice(0, 40)}-${createHash('sha256').update(`${patientId}\n${deviceId}`).digest('hex').slice(0, 24)}`;
 }

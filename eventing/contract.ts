@@ -12,6 +12,8 @@ export const EVENT_TYPES = {
   alertAcknowledged: 'org.vigil.alert.acknowledged',
   alertCleared: 'org.vigil.alert.cleared',
   technicalCheck: 'org.vigil.technical.check',
+  /** Ingest refused a device's data for a time too far in the future (its clock is wrong). */
+  clockRejected: 'org.vigil.device.clock-rejected',
 } as const;
 
 /** Limits device makers can rely on (also published in the JSON Schemas). */
@@ -183,6 +185,19 @@ export const alertClearedData = z
   .strict();
 export type AlertCleared = z.infer<typeof alertClearedData>;
 
+export const clockRejectedData = z
+  .object({
+    patientId: patientIdSchema,
+    deviceId: deviceIdSchema,
+    /** The refused field, e.g. `data.samples[0].time`. */
+    field: z.string().min(1).max(200),
+    time: rfc3339,
+    receivedAt: rfc3339,
+    aheadSeconds: finite,
+  })
+  .strict();
+export type ClockRejected = z.infer<typeof clockRejectedData>;
+
 /** Data schema per type. Types devices may send are listed in DEVICE_EVENT_TYPES. */
 export const DATA_SCHEMAS = {
   [EVENT_TYPES.eegChunk]: eegChunkData,
@@ -191,6 +206,7 @@ export const DATA_SCHEMAS = {
   [EVENT_TYPES.alertRaised]: alertRaisedData,
   [EVENT_TYPES.alertAcknowledged]: alertAcknowledgedData,
   [EVENT_TYPES.alertCleared]: alertClearedData,
+  [EVENT_TYPES.clockRejected]: clockRejectedData,
 } as const;
 export type ContractType = keyof typeof DATA_SCHEMAS;
 

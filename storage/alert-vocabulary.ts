@@ -8,6 +8,7 @@ export const ALERT_KINDS = [
   'eeg-flatline',
   'eeg-clipping',
   'hr-implausible',
+  'device-clock-wrong',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
@@ -23,4 +24,5 @@ export const TECHNICAL_KINDS: ReadonlySet<AlertKind> = new Set([
   'eeg-flatline',
   'eeg-clipping',
   'hr-implausible',
+  'device-clock-wrong',
 ]);

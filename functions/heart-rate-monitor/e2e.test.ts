@@ -34,7 +34,7 @@ describe.each(['sqlite', 'mysql'] as const)('heart-rate alerts end to end on %s'
     const raised = await listAlerts(rt.db, { patientId: rt.device.patientId, limit: 10 });
     expect(raised.total).toBe(1);
     expect(raised.items[0]).toMatchObject({
-      alertId: `hr-${rt.device.patientId}-tachycardia-${T0}`,
+      alertId: `hr-${rt.device.patientId}-${rt.device.deviceId}-tachycardia-${T0}`,
       kind: 'tachycardia',
       category: 'patient',
       status: 'raised',

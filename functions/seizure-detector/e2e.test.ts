@@ -63,7 +63,9 @@ describe.each(['sqlite', 'mysql'] as const)('seizure detection end to end on %s'
       raisedBy: '/functions/seizure-detector',
       raisedAt: T0 + 3_600_000,
     });
-    expect(raised.items[0]!.alertId).toMatch(new RegExp(`^seizure-${rt.device.patientId}-\\d+$`));
+    expect(raised.items[0]!.alertId).toMatch(
+      new RegExp(`^seizure-${rt.device.patientId}-${rt.device.deviceId}-\\d+$`),
+    );
 
     const normal = recordingChunks(load('setA/Z004.txt'), BONN_SAMPLE_RATE_HZ);
     for (const [i, part] of normal.entries())
