@@ -1,7 +1,7 @@
 // The event contract: every Vigil CloudEvent type and its data schema, defined once.
 // Validation (ingest), TypeScript types (functions) and JSON Schemas (GET /schemas/<type>) all come from here.
 import { z } from 'zod';
-import { ALERT_CATEGORIES, ALERT_KINDS, SEVERITIES } from '../storage/alert-vocabulary.ts';
+import { ALERT_CATEGORIES, ALERT_KINDS, PRIORITIES, SEVERITIES } from '../storage/alert-vocabulary.ts';
 import { ID_MAX_LENGTH, ID_PATTERN, ID_RULE } from '../storage/identifiers.ts';
 
 export const EVENT_TYPES = {
@@ -158,6 +158,8 @@ export const alertRaisedData = z
     kind: z.enum(ALERT_KINDS),
     category: z.enum(ALERT_CATEGORIES),
     severity: z.enum(SEVERITIES),
+    /** IEC 60601-1-8 priority; absent from older producers, then the kind's configured one. */
+    priority: z.enum(PRIORITIES).optional(),
     evidence: z.record(z.string(), z.unknown()),
     raisedAt: rfc3339,
   })

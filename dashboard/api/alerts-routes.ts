@@ -1,15 +1,9 @@
 // Alert inbox API: list with filters (keyset pages), one alert with its audit trail, acknowledge, clear.
 import { Hono } from 'hono';
+import { type AuditEntry, alertAudit } from '../../storage/alert-audit.ts';
+import { getAlert, InvalidCursorError, listAlerts, MAX_ALERT_PAGE } from '../../storage/alert-queries.ts';
 import { ALERT_KINDS, SEVERITIES } from '../../storage/alert-vocabulary.ts';
-import type { Alert, AuditEntry } from '../../storage/alerts-store.ts';
-import {
-  AlertTransitionError,
-  alertAudit,
-  getAlert,
-  InvalidCursorError,
-  listAlerts,
-  MAX_ALERT_PAGE,
-} from '../../storage/alerts-store.ts';
+import { type Alert, AlertTransitionError } from '../../storage/alerts-store.ts';
 import type { AppEnv, DashboardDeps } from '../context.ts';
 import { acknowledge, clear } from '../data/alert-actions.ts';
 import { optionalString, readBody } from '../http/body.ts';

@@ -1,8 +1,10 @@
 // Alert inbox (filters, acknowledge with a note, clear after confirming with a reason) and one alert's
 // detail with its audit trail. Every row and action names the patient; below 700 px rows become cards.
 import { html } from 'hono/html';
+import type { AuditEntry } from '../../storage/alert-audit.ts';
+import type { AlertPage } from '../../storage/alert-queries.ts';
 import { ALERT_KINDS, SEVERITIES } from '../../storage/alert-vocabulary.ts';
-import type { Alert, AlertPage, AuditEntry } from '../../storage/alerts-store.ts';
+import type { Alert } from '../../storage/alerts-store.ts';
 import { severityBadge, statusBadge, type WardClock } from './format.ts';
 
 export interface InboxFilter {

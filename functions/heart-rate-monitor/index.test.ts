@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertClearedData, alertRaisedData, EVENT_TYPES } from '../../eventing/contract.ts';
 import type { VigilEvent } from '../../eventing/event.ts';
 import type { FunctionContext } from '../../eventing/subscriber.ts';
-import { alertAudit, listAlerts } from '../../storage/alerts-store.ts';
+import { alertAudit } from '../../storage/alert-audit.ts';
+import { listAlerts } from '../../storage/alert-queries.ts';
 import type { Db } from '../../storage/db.ts';
 import { readState } from '../../storage/function-state.ts';
 import { setLimits } from '../../storage/limits-store.ts';
@@ -69,7 +70,13 @@ describe.each(testBackends)('heart-rate-monitor function on $name', (backend) =>
       time: new Date(T0 + 10_000).toISOString(),
     });
     const data = alertRaisedData.parse(r.data);
-    expect(data).toMatchObject({ kind: 'tachycardia', category: 'patient', severity: 'major' }); // 160/130 = 1.23;
+    // 160/130 = 1.23; sustained beyond the extreme limit of 150 bpm: high priority
+    expect(data).toMatchObject({
+      kind: 'tachycardia',
+      category: 'patient',
+      severity: 'major',
+      priority: 'high',
+    });
     expect(data.evidence).toMatchObject({ limitBpm: 130, sustainedBpm: 160, deviceId: 'watch-1' });
     const cleared = await heartRateMonitor.handle(hrEvent('pa', 'e2', 12, repeat(80, 11)), ctx);
     expect(cleared.map((e) => e.id)).toEqual([`hr-pa-watch-1-tachycardia-${T0}.cleared`]);
@@ -109,6 +116,7 @@ describe.each(testBackends)('heart-rate-monitor function on $name', (backend) =>
     expect(replies).toHaveLength(1);
     expect(alertRaisedData.parse(replies[0]!.data)).toMatchObject({
       severity: 'major',
+      priority: 'medium', // beyond the patient's limits, not the extreme ones
       evidence: expect.objectContaining({ limitBpm: 100, limits: { low: 50, high: 100 } }),
     });
   });
@@ -140,8 +148,11 @@ describe.each(testBackends)('heart-rate-monitor function on $name', (backend) =>
       `hr-pg-watch-1-tachycardia-${T0}.raised`,
       `hr-pg-watch-1-hr-implausible-${T0 + 11_000}.raised`,
     ]);
+    expect(alertRaisedData.parse(replies[0]!.data).priority).toBe('high'); // 20 bpm < 40
+    expect(alertRaisedData.parse(replies[1]!.data).priority).toBe('medium'); // 145 bpm
     expect(alertRaisedData.parse(replies[2]!.data)).toMatchObject({
       category: 'technical',
+      priority: 'low',
       kind: 'hr-implausible',
     });
     const pf = await readState<StoredMonitorState>(db, HEART_RATE_MONITOR, 'pf/watch-1');

@@ -19,6 +19,7 @@ import type { VigilEvent } from '../../eventing/event.ts';
 import type { FunctionContext, VigilFunction } from '../../eventing/subscriber.ts';
 import { readState, updateState, writeState } from '../../storage/function-state.ts';
 import { getLimits, type HeartRateLimits } from '../../storage/limits-store.ts';
+import { heartRatePriority, kindPriority } from '../alarm-priority.ts';
 import {
   DEFAULT_RULE,
   type Decision,
@@ -84,6 +85,7 @@ function replyFor(
     kind: d.kind,
     category: d.kind === 'hr-implausible' ? 'technical' : 'patient',
     severity: d.severity,
+    priority: d.kind === 'hr-implausible' ? kindPriority(d.kind) : heartRatePriority(d.kind, d.sustainedBpm),
     evidence: { ...evidence, deviceId: input.deviceId, source: input.source },
     raisedAt: iso(d.at),
   };

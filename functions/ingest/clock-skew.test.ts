@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../eventing/contract.ts';
 import { BONN_SAMPLE_RATE_HZ, parseBonnText } from '../../recordings/bonn.ts';
 import { startTestRuntime, type TestRuntime } from '../../runtime/testing.ts';
-import { listAlerts } from '../../storage/alerts-store.ts';
+import { listAlerts } from '../../storage/alert-queries.ts';
 import { addPatient, enrollDevice } from '../../storage/patients-store.ts';
 import { recordingChunks } from '../seizure-detector/preprocess.ts';
 import { encodeBinaryEeg } from './binary-eeg.ts';

@@ -10,7 +10,7 @@ import {
 import type { VigilEvent } from '../../eventing/event.ts';
 import type { FunctionContext } from '../../eventing/subscriber.ts';
 import { BONN_SAMPLE_RATE_HZ, parseBonnText } from '../../recordings/bonn.ts';
-import { getAlert, listAlerts } from '../../storage/alerts-store.ts';
+import { getAlert, listAlerts } from '../../storage/alert-queries.ts';
 import type { Db } from '../../storage/db.ts';
 import { readState, writeState } from '../../storage/function-state.ts';
 import { testBackends } from '../../storage/testing.ts';
@@ -129,7 +129,7 @@ describe.each(testBackends)('seizure-detector on $name', (backend) => {
     const c = alertClearedData.parse(cleared[0]!.data);
     expect(c.alertId).toBe(alertRaisedData.parse(raised[0]!.data).alertId);
     expect(c.by).toBe(FUNCTION_NAME);
-    expect((await getAlert(db, c.alertId))?.status).toBe('cleared');
+    expect(await getAlert(db, c.alertId)).toMatchObject({ status: 'raised', conditionActive: false });
     const st = await readState<DetectorState>(db, FUNCTION_NAME, 'pat-end/dev-1');
     expect(st?.value.episode.episode).toBeNull();
   });

@@ -18,6 +18,7 @@ import {
 import type { VigilEvent } from '../../eventing/event.ts';
 import type { FunctionContext, VigilFunction } from '../../eventing/subscriber.ts';
 import { readState, writeState } from '../../storage/function-state.ts';
+import { kindPriority } from '../alarm-priority.ts';
 import { decodeHistory, encodeHistory, type WindowHistory } from './context.ts';
 import { type ChunkDetection, detectChunk } from './detect.ts';
 import type { Detect } from './detection-pool.ts';
@@ -263,6 +264,7 @@ function transitionEvent(
       kind: 'seizure',
       category: 'patient',
       severity: 'critical',
+      priority: kindPriority('seizure'),
       raisedAt: at,
       evidence: {
         modelVersion: info.modelVersion,

@@ -3,7 +3,7 @@ import { loadConfig } from '../../config/env.ts';
 import { alertClearedData, alertRaisedData, EVENT_TYPES } from '../../eventing/contract.ts';
 import type { VigilEvent } from '../../eventing/event.ts';
 import type { FunctionContext } from '../../eventing/subscriber.ts';
-import { listAlerts } from '../../storage/alerts-store.ts';
+import { listAlerts } from '../../storage/alert-queries.ts';
 import type { Db } from '../../storage/db.ts';
 import { readState } from '../../storage/function-state.ts';
 import {

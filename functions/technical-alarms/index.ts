@@ -24,6 +24,7 @@ import {
 import type { VigilEvent } from '../../eventing/event.ts';
 import type { FunctionContext, VigilFunction } from '../../eventing/subscriber.ts';
 import { readState, updateState, writeState } from '../../storage/function-state.ts';
+import { kindPriority } from '../alarm-priority.ts';
 import {
   assessChunk,
   type ChannelFinding,
@@ -151,6 +152,7 @@ export function stepEeg(
       kind,
       category: 'technical',
       severity: 'minor',
+      priority: kindPriority(kind),
       evidence,
       raisedAt: iso(chunk.end),
     }),
@@ -332,6 +334,7 @@ async function handleCheck(
           kind: 'device-silent',
           category: 'technical',
           severity: 'major',
+          priority: kindPriority('device-silent'),
           evidence: {
             deviceId: dv.id,
             lastSeenAt: iso(lastSeen),
@@ -379,6 +382,7 @@ async function handleClockRejected(event: VigilEvent, ctx: FunctionContext): Pro
           kind: 'device-clock-wrong',
           category: 'technical',
           severity: 'major',
+          priority: kindPriority('device-clock-wrong'),
           evidence: {
             deviceId: d.deviceId,
             rejections: rejections.length,
