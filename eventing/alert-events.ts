@@ -3,7 +3,7 @@
 // keeps them once.
 
 import { createHash } from 'node:crypto';
-import { type AlertCleared, type AlertRaised, EVENT_TYPES } from './contract.ts';
+import { type AlertCleared, type AlertEscalated, type AlertRaised, EVENT_TYPES } from './contract.ts';
 import type { VigilEvent } from './event.ts';
 
 export function alertRaisedEvent(source: string, data: AlertRaised): VigilEvent<AlertRaised> {
@@ -27,6 +27,20 @@ export function alertClearedEvent(source: string, data: AlertCleared): VigilEven
     type: EVENT_TYPES.alertCleared,
     subject: data.patientId,
     time: data.at,
+    datacontenttype: 'application/json',
+    data,
+  };
+}
+
+/** One escalation per alert: replicas and repeated checks name the same event, stored once. */
+export function alertEscalatedEvent(source: string, data: AlertEscalated): VigilEvent<AlertEscalated> {
+  return {
+    specversion: '1.0',
+    id: `${data.alertId}.escalated`,
+    source,
+    type: EVENT_TYPES.alertEscalated,
+    subject: data.patientId,
+    time: data.escalatedAt,
     datacontenttype: 'application/json',
     data,
   };

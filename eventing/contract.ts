@@ -11,6 +11,8 @@ export const EVENT_TYPES = {
   alertRaised: 'org.vigil.alert.raised',
   alertAcknowledged: 'org.vigil.alert.acknowledged',
   alertCleared: 'org.vigil.alert.cleared',
+  /** A high-priority alarm nobody acknowledged within VIGIL_ESCALATION_DELAY_S: route it to a pager. */
+  alertEscalated: 'org.vigil.alert.escalated',
   technicalCheck: 'org.vigil.technical.check',
   /** Ingest refused a device's data for a time too far in the future (its clock is wrong). */
   clockRejected: 'org.vigil.device.clock-rejected',
@@ -187,6 +189,20 @@ export const alertClearedData = z
   .strict();
 export type AlertCleared = z.infer<typeof alertClearedData>;
 
+export const alertEscalatedData = z
+  .object({
+    alertId: z.string().min(1).max(128),
+    patientId: patientIdSchema,
+    kind: z.enum(ALERT_KINDS),
+    priority: z.enum(PRIORITIES),
+    raisedAt: rfc3339,
+    escalatedAt: rfc3339,
+    /** How long it had gone unacknowledged. */
+    unacknowledgedSeconds: finite.min(0),
+  })
+  .strict();
+export type AlertEscalated = z.infer<typeof alertEscalatedData>;
+
 export const clockRejectedData = z
   .object({
     patientId: patientIdSchema,
@@ -208,6 +224,7 @@ export const DATA_SCHEMAS = {
   [EVENT_TYPES.alertRaised]: alertRaisedData,
   [EVENT_TYPES.alertAcknowledged]: alertAcknowledgedData,
   [EVENT_TYPES.alertCleared]: alertClearedData,
+  [EVENT_TYPES.alertEscalated]: alertEscalatedData,
   [EVENT_TYPES.clockRejected]: clockRejectedData,
 } as const;
 export type ContractType = keyof typeof DATA_SCHEMAS;

@@ -6,6 +6,7 @@ import {
   acknowledgeIn,
   clearByHandIn,
   endConditionIn,
+  escalateIn,
   type TransitionInput,
   transitionOrIgnore,
 } from './alert-lifecycle.ts';
@@ -52,6 +53,13 @@ export interface AcknowledgeInput {
   by: string;
   at: string;
   note: string;
+}
+
+/** What an alert.escalated event says. */
+export interface EscalateInput {
+  alertId: string;
+  escalatedAt: string;
+  unacknowledgedSeconds: number;
 }
 
 interface Applied {
@@ -206,6 +214,7 @@ export type AlertChange =
   | { kind: 'raise'; data: RaiseInput }
   | { kind: 'acknowledge'; data: AcknowledgeInput }
   | { kind: 'clear'; data: ClearInput }
+  | { kind: 'escalate'; data: EscalateInput }
   | { kind: 'rejected'; alertId: string; note: string };
 
 /**
@@ -242,6 +251,16 @@ export async function applyAlertChange(db: Db, change: AlertChange, event: Appli
         by: d.by,
         at: Date.parse(d.at),
         text: d.note,
+        now,
+        eventKey,
+      });
+    } else if (change.kind === 'escalate') {
+      const d = change.data;
+      await transitionOrIgnore(tx, escalateIn, 'raised', {
+        alertId: d.alertId,
+        by: actor,
+        at: Date.parse(d.escalatedAt),
+        text: `unacknowledged for ${Math.round(d.unacknowledgedSeconds)} s`,
         now,
         eventKey,
       });

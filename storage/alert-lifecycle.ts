@@ -119,6 +119,29 @@ export async function endConditionIn(db: Db, t: TransitionInput): Promise<void> 
   await audit(db, { ...base, action: 'cleared', from, to: 'cleared', note: t.text });
 }
 
+/**
+ * A high-priority alarm went unacknowledged past the escalation delay. Only an unacknowledged one
+ * escalates (an acknowledgement that crossed the escalation in flight wins), and only once.
+ */
+export async function escalateIn(db: Db, t: TransitionInput): Promise<void> {
+  const row = await lockedRow(db, t.alertId, 'raised');
+  const from = row.status as AlertStatus;
+  if (from === 'cleared') throw new AlertTransitionError('ALREADY_CLEARED', t.alertId, from, 'raised');
+  if (from === 'acknowledged' || row.escalated_at !== null)
+    throw new AlertTransitionError('ALREADY_ACKNOWLEDGED', t.alertId, from, 'raised');
+  await update(db, row, { escalated_at: t.at }, t.now);
+  await audit(db, {
+    alertId: t.alertId,
+    action: 'escalated',
+    actor: t.by,
+    at: t.at,
+    from,
+    to: from,
+    note: t.text,
+    eventKey: t.eventKey,
+  });
+}
+
 /** Events cannot be refused (the recorder must not retry them forever): an illegal step is audited and ignored. */
 export async function transitionOrIgnore(
   db: Db,

@@ -125,3 +125,13 @@ export async function highestOpenPriority(db: Db): Promise<Map<string, Priority>
   const names: Priority[] = ['high', 'medium', 'low'];
   return new Map(rows.map((r) => [r.patient_id, names[Number(r.p)] ?? 'low']));
 }
+
+/** High-priority alarms raised at or before `raisedBefore`, unacknowledged and not yet escalated. */
+export async function dueForEscalation(db: Db, raisedBefore: number, limit = 100): Promise<Alert[]> {
+  const rows = await db.all<AlertRow>(
+    `SELECT ${ALERT_COLUMNS} FROM alerts WHERE status = 'raised' AND priority = 'high' AND escalated_at IS NULL
+     AND raised_at <= ? ORDER BY raised_at LIMIT ${Math.max(1, Math.floor(limit))}`,
+    [raisedBefore],
+  );
+  return rows.map(toAlert);
+}

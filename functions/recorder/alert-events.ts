@@ -1,10 +1,11 @@
-// alert.raised / alert.acknowledged / alert.cleared events as changes of the alert store. The
+// alert.raised / .acknowledged / .cleared / .escalated events as changes of the alert store. The
 // recorder applies them inside its transaction; data that breaks the contract is audited as
 // rejected, never retried (a retry could not make it valid).
 import {
   type AlertRaised,
   alertAcknowledgedData,
   alertClearedData,
+  alertEscalatedData,
   alertRaisedData,
   EVENT_TYPES,
 } from '../../eventing/contract.ts';
@@ -17,6 +18,7 @@ const SCHEMAS = {
   [EVENT_TYPES.alertRaised]: { schema: alertRaisedData, kind: 'raise' },
   [EVENT_TYPES.alertAcknowledged]: { schema: alertAcknowledgedData, kind: 'acknowledge' },
   [EVENT_TYPES.alertCleared]: { schema: alertClearedData, kind: 'clear' },
+  [EVENT_TYPES.alertEscalated]: { schema: alertEscalatedData, kind: 'escalate' },
 } as const;
 
 /** True for the event types applyAlertEvent acts on. */

@@ -10,6 +10,8 @@
 // - device.clock-rejected (ingest refused data stamped too far in the future): CLOCK_REJECTIONS refusals
 //   from one device within CLOCK_WINDOW_SECONDS raise device-clock-wrong (monitoring through that device
 //   is lost); cleared by a technical check once the device has gone CLOCK_WINDOW_SECONDS without one.
+// - Every technical check also escalates high-priority alarms left unacknowledged (escalation.ts): the
+//   alarm system's periodic checks live in this one function.
 
 import { getConfig } from '../../config/env.ts';
 import { alertClearedEvent, alertRaisedEvent } from '../../eventing/alert-events.ts';
@@ -25,6 +27,7 @@ import type { VigilEvent } from '../../eventing/event.ts';
 import type { FunctionContext, VigilFunction } from '../../eventing/subscriber.ts';
 import { readState, updateState, writeState } from '../../storage/function-state.ts';
 import { kindPriority } from '../alarm-priority.ts';
+import { escalations } from './escalation.ts';
 import {
   assessChunk,
   type ChannelFinding,
@@ -431,7 +434,9 @@ async function clearClockAlarms(event: VigilEvent, ctx: FunctionContext): Promis
   });
 }
 
-export function createTechnicalAlarms(opts: { deviceSilentSeconds?: number } = {}): VigilFunction {
+export function createTechnicalAlarms(
+  opts: { deviceSilentSeconds?: number; escalationDelaySeconds?: number } = {},
+): VigilFunction {
   async function handleBatch(events: VigilEvent[], ctx: FunctionContext): Promise<VigilEvent[]> {
     const chunks = events.filter((e) => e.type === EVENT_TYPES.eegChunk).map(parseChunk);
     const replies = chunks.length ? await handleChunks(chunks, ctx) : [];
@@ -441,6 +446,13 @@ export function createTechnicalAlarms(opts: { deviceSilentSeconds?: number } = {
           ...(await handleCheck(e, ctx, opts.deviceSilentSeconds ?? getConfig().VIGIL_DEVICE_SILENT_SECONDS)),
         );
         replies.push(...(await clearClockAlarms(e, ctx)));
+        replies.push(
+          ...(await escalations(
+            ctx,
+            TECHNICAL_ALARMS_SOURCE,
+            opts.escalationDelaySeconds ?? getConfig().VIGIL_ESCALATION_DELAY_S,
+          )),
+        );
       } else if (e.type === EVENT_TYPES.clockRejected) replies.push(...(await handleClockRejected(e, ctx)));
     return replies;
   }
