@@ -154,7 +154,7 @@ describe('the dashboard as clinicians read it, in Chromium', () => {
     );
     expect(await page.evaluate(() => document.activeElement?.className)).toBe('ack');
     await page.waitForFunction(() =>
-      /New critical alert: seizure, patient Second Patient/.test(
+      /New high priority alarm: seizure, patient Second Patient/.test(
         document.getElementById('announcer')?.textContent ?? '',
       ),
     );
