@@ -195,4 +195,39 @@ describe('alarm signals in Chromium', () => {
     await page.waitForSelector('#live-status[data-state="live"]', { timeout: 10_000 });
     expect(await page.isVisible('#live-lost')).toBe(false);
   });
+
+  it('announces an escalated alarm again', async () => {
+    await rt.broker.accept([raised('p-calm', 'seizure-2', 'seizure', 'high')]);
+    await page.waitForSelector('li[data-alert="seizure-2"]', { timeout: 5000 });
+    const now = new Date().toISOString();
+    await rt.broker.accept([
+      {
+        specversion: '1.0',
+        id: 'seizure-2.escalated',
+        source: '/functions/technical-alarms',
+        type: EVENT_TYPES.alertEscalated,
+        subject: 'p-calm',
+        time: now,
+        datacontenttype: 'application/json',
+        data: {
+          alertId: 'seizure-2',
+          patientId: 'p-calm',
+          kind: 'seizure',
+          priority: 'high',
+          raisedAt: now,
+          escalatedAt: now,
+          unacknowledgedSeconds: 120,
+        },
+      },
+    ]);
+    await page.waitForSelector('li[data-alert="seizure-2"].escalated', { timeout: 5000 });
+    await page.waitForFunction(
+      () =>
+        /Escalated: high seizure alarm, patient Calm Carla/.test(
+          document.getElementById('announcer')?.textContent ?? '',
+        ),
+      undefined,
+      { timeout: 5000 },
+    );
+  });
 });
