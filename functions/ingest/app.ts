@@ -12,6 +12,7 @@ import { ProblemError, problemResponse } from '../../http/problem.ts';
 import type { FunctionMetrics } from '../../observability/metrics.ts';
 import type { Db } from '../../storage/db.ts';
 import type { Device } from '../../storage/patients-store.ts';
+import { isBinaryEeg } from './binary-eeg.ts';
 import {
   assertHealthAutoExportNotInFuture,
   assertNotInFuture,
@@ -109,7 +110,8 @@ export function createIngestApp(opts: IngestOptions): Hono {
     handle(c.req.raw, (body, device, receivedAt) => {
       const batch = modeOf(c.req.raw.headers) === 'batch';
       const events = validateDeviceEvents(parseCloudEvents(c.req.raw.headers, body), device, batch);
-      assertNotInFuture(events, receivedAt, maxSkew, batch);
+      const binaryEeg = isBinaryEeg((c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase());
+      assertNotInFuture(events, receivedAt, maxSkew, batch, binaryEeg);
       return { events };
     }),
   );

@@ -83,6 +83,36 @@ describe.each(['sqlite', 'mysql'] as const)('time at the door on %s', (backend) 
     expect(alerts[0]!.raisedAt).toBe(NOW - 15_000 + 10_000);
   });
 
+  it('names data.startTime for a JSON EEG chunk and the index for a batch', async () => {
+    const dev = await newPatientDevice('p-json-eeg');
+    const chunk = (id: string, start: string) => ({
+      specversion: '1.0',
+      id,
+      source: `/devices/${dev.deviceId}`,
+      type: EVENT_TYPES.eegChunk,
+      data: {
+        patientId: 'p-json-eeg',
+        deviceId: dev.deviceId,
+        startTime: start,
+        sampleRateHz: 256,
+        channels: ['C3'],
+        unit: 'uV',
+        samples: [Array.from({ length: 256 }, (_, i) => Math.sin(i))],
+      },
+    });
+    const one = await post(dev.token, JSON.stringify(chunk('j-1', '2099-01-01T00:00:00Z')), structured);
+    expect(one.status).toBe(422);
+    expect((await one.json()).errors[0].pointer).toBe('/data/startTime');
+    const batch = await post(
+      dev.token,
+      JSON.stringify([chunk('j-2', new Date(NOW).toISOString()), chunk('j-3', '2099-01-01T00:00:00Z')]),
+      { 'content-type': 'application/cloudevents-batch+json' },
+    );
+    expect(batch.status).toBe(422);
+    const problem = await batch.json();
+    expect([problem.field, problem.errors[0].pointer]).toEqual(['[1].data.startTime', '/1/data/startTime']);
+  });
+
   it('accepts up to the allowed skew and refuses beyond it', async () => {
     const dev = await newPatientDevice('p-skew');
     const at = (s: number) => [{ time: new Date(NOW + s * 1000).toISOString(), bpm: 70 }];
@@ -145,7 +175,9 @@ describe.each(['sqlite', 'mysql'] as const)('time at the door on %s', (backend) 
     const seizure = recordingChunks(bonn('setE/S046.txt'), BONN_SAMPLE_RATE_HZ);
     const res = await chunk('eeg-2099', Date.parse('2099-01-01T00:00:00Z'), seizure[0]!);
     expect(res.status).toBe(422);
-    expect((await res.json()).field).toBe('data.startTime');
+    const problem = await res.json();
+    expect(problem.field).toBe('ce-starttime');
+    expect(problem.errors[0].pointer).toBe('header:ce-starttime');
     for (const [i, part] of seizure.entries())
       expect((await chunk(`eeg-${i}`, NOW - 30_000 + i * 10_000, part)).status).toBe(202);
     await rt.idle();

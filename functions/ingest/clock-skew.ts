@@ -36,10 +36,14 @@ interface Stamp {
   pointer: string;
 }
 
-function stampsOf(ev: VigilEvent, at: string): Stamp[] {
+function stampsOf(ev: VigilEvent, at: string, binaryEeg: boolean): Stamp[] {
   const data = ev.data as { samples?: unknown; startTime?: unknown };
   if (ev.type === EVENT_TYPES.eegChunk && typeof data.startTime === 'string')
-    return [{ time: data.startTime, field: 'data.startTime', pointer: `${at}/data/startTime` }];
+    return [
+      binaryEeg
+        ? { time: data.startTime, field: 'ce-starttime', pointer: 'header:ce-starttime' }
+        : { time: data.startTime, field: 'data.startTime', pointer: `${at}/data/startTime` },
+    ];
   if (ev.type === EVENT_TYPES.heartRateSample && Array.isArray(data.samples))
     return (data.samples as Array<{ time: string }>).map((s, j) => ({
       time: s.time,
@@ -64,15 +68,19 @@ function check(stamps: Iterable<Stamp>, receivedAt: number, maxSkewSeconds: numb
   }
 }
 
-/** Validated device events (all or nothing): throws FutureTimeError for the first time too far ahead. */
+/**
+ * Validated device events (all or nothing): throws FutureTimeError for the first time too far ahead.
+ * `binaryEeg`: the chunk came as compact binary EEG, whose start time is the ce-starttime header.
+ */
 export function assertNotInFuture(
   events: readonly VigilEvent[],
   receivedAt: number,
   maxSkewSeconds: number,
   batch: boolean,
+  binaryEeg = false,
 ): void {
   events.forEach((ev, i) => {
-    check(stampsOf(ev, batch ? `/${i}` : ''), receivedAt, maxSkewSeconds, batch ? `[${i}].` : '');
+    check(stampsOf(ev, batch ? `/${i}` : '', binaryEeg), receivedAt, maxSkewSeconds, batch ? `[${i}].` : '');
   });
 }
 
