@@ -5,6 +5,7 @@
 import { BlockList, isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { ALERT_KINDS, type AlertKind, PRIORITIES, type Priority } from '../storage/alert-vocabulary.ts';
 import { projectPath } from './project-root.ts';
 
 const port = z.coerce.number().int('must be a whole number').min(0).max(65535, 'must be 0-65535');
@@ -60,6 +61,31 @@ const trustedProxies = z.string().transform((v, ctx) => {
   }
   return list;
 });
+/** `kind=priority,...` (e.g. `eeg-clipping=medium,hr-implausible=medium`): alarm priorities overridden per kind. */
+const alarmPriorities = z.string().transform((v, ctx) => {
+  const out: Partial<Record<AlertKind, Priority>> = {};
+  for (const part of v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)) {
+    const [kind, priority, extra] = part.split('=').map((x) => x.trim());
+    if (
+      extra !== undefined ||
+      !(ALERT_KINDS as readonly string[]).includes(kind ?? '') ||
+      !(PRIORITIES as readonly string[]).includes(priority ?? '')
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${part}" is not kind=priority (kinds: ${ALERT_KINDS.join(', ')}; priorities: ${PRIORITIES.join(', ')})`,
+      });
+      return z.NEVER;
+    }
+    out[kind as AlertKind] = priority as Priority;
+  }
+  return out;
+});
+const bpm = z.coerce.number().positive('must be a positive number of beats per minute');
+
 /** An IANA time zone name the runtime's Intl knows (e.g. Europe/Rome). */
 const timeZone = z.string().refine((tz) => {
   try {
@@ -87,6 +113,15 @@ export const configSchema = z.object({
   VIGIL_METRICS_PORT: port.default(9464),
   VIGIL_DEVICE_SILENT_SECONDS: seconds.default(60),
   VIGIL_TECHNICAL_CHECK_SECONDS: seconds.default(15),
+  /** Alarm priorities per kind, overriding storage/alert-vocabulary.ts DEFAULT_PRIORITIES. */
+  VIGIL_ALARM_PRIORITIES: alarmPriorities.default({}),
+  /** A heart-rate alarm sustained beyond these extreme limits is high priority (otherwise medium). */
+  VIGIL_HR_EXTREME_LOW_BPM: bpm.default(40),
+  VIGIL_HR_EXTREME_HIGH_BPM: bpm.default(150),
+  /** A high-priority alarm unacknowledged this long (s) escalates (announced again, org.vigil.alert.escalated). */
+  VIGIL_ESCALATION_DELAY_S: seconds.default(120),
+  /** How far (s) a sample or EEG chunk may be stamped ahead of ingest's clock before it is refused (422). */
+  VIGIL_MAX_CLOCK_SKEW_S: seconds.default(30),
   VIGIL_SEIZURE_MODEL_DIR: z.string().min(1).optional(),
   /** The ward's time zone: every time on the dashboard is shown in it, whatever the viewer's device says. */
   VIGIL_WARD_TIMEZONE: timeZone.default('UTC'),

@@ -97,7 +97,7 @@ describe('dashboard in Chromium', () => {
     // The seizure detector's alert, as the broker delivers it to the recorder.
     await rt.broker.accept([alertEvent('patient-1', 'seizure-browser-1', Date.now())]);
     await page.waitForSelector('#open-alerts [data-alert="seizure-browser-1"]', { timeout: 5000 });
-    await expectText(page.locator('#open-alerts [data-alert="seizure-browser-1"]'), 'Critical');
+    await expectText(page.locator('#open-alerts [data-alert="seizure-browser-1"]'), 'High');
     await page.waitForTimeout(300); // let chart.js finish its frame
     await shot('patient');
 

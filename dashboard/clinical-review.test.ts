@@ -154,7 +154,7 @@ describe('the dashboard as clinicians read it, in Chromium', () => {
     );
     expect(await page.evaluate(() => document.activeElement?.className)).toBe('ack');
     await page.waitForFunction(() =>
-      /New critical alert: seizure, patient Second Patient/.test(
+      /New high priority alarm: seizure, patient Second Patient/.test(
         document.getElementById('announcer')?.textContent ?? '',
       ),
     );
@@ -193,6 +193,8 @@ describe('the dashboard as clinicians read it, in Chromium', () => {
     await expect
       .poll(() => page.textContent('#eeg-desc'), POLL)
       .toContain(`all 23 channels in montage order (${MONTAGE.join(', ')})`);
+    // the page is redrawn at the next animation frame after the change
+    await expect.poll(() => page.textContent('#eeg-desc'), POLL).toContain('20 s');
     const desc = (await page.textContent('#eeg-desc'))!;
     expect(await page.textContent('main')).not.toMatch(/counts as seizure at|≥ 0\.0/);
     expect(await page.textContent('.legend')).toContain(

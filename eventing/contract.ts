@@ -1,7 +1,7 @@
 // The event contract: every Vigil CloudEvent type and its data schema, defined once.
 // Validation (ingest), TypeScript types (functions) and JSON Schemas (GET /schemas/<type>) all come from here.
 import { z } from 'zod';
-import { ALERT_CATEGORIES, ALERT_KINDS, SEVERITIES } from '../storage/alert-vocabulary.ts';
+import { ALERT_CATEGORIES, ALERT_KINDS, PRIORITIES, SEVERITIES } from '../storage/alert-vocabulary.ts';
 import { ID_MAX_LENGTH, ID_PATTERN, ID_RULE } from '../storage/identifiers.ts';
 
 export const EVENT_TYPES = {
@@ -11,7 +11,11 @@ export const EVENT_TYPES = {
   alertRaised: 'org.vigil.alert.raised',
   alertAcknowledged: 'org.vigil.alert.acknowledged',
   alertCleared: 'org.vigil.alert.cleared',
+  /** A high-priority alarm nobody acknowledged within VIGIL_ESCALATION_DELAY_S: route it to a pager. */
+  alertEscalated: 'org.vigil.alert.escalated',
   technicalCheck: 'org.vigil.technical.check',
+  /** Ingest refused a device's data for a time too far in the future (its clock is wrong). */
+  clockRejected: 'org.vigil.device.clock-rejected',
 } as const;
 
 /** Limits device makers can rely on (also published in the JSON Schemas). */
@@ -156,6 +160,8 @@ export const alertRaisedData = z
     kind: z.enum(ALERT_KINDS),
     category: z.enum(ALERT_CATEGORIES),
     severity: z.enum(SEVERITIES),
+    /** IEC 60601-1-8 priority; absent from older producers, then the kind's configured one. */
+    priority: z.enum(PRIORITIES).optional(),
     evidence: z.record(z.string(), z.unknown()),
     raisedAt: rfc3339,
   })
@@ -183,6 +189,33 @@ export const alertClearedData = z
   .strict();
 export type AlertCleared = z.infer<typeof alertClearedData>;
 
+export const alertEscalatedData = z
+  .object({
+    alertId: z.string().min(1).max(128),
+    patientId: patientIdSchema,
+    kind: z.enum(ALERT_KINDS),
+    priority: z.enum(PRIORITIES),
+    raisedAt: rfc3339,
+    escalatedAt: rfc3339,
+    /** How long it had gone unacknowledged. */
+    unacknowledgedSeconds: finite.min(0),
+  })
+  .strict();
+export type AlertEscalated = z.infer<typeof alertEscalatedData>;
+
+export const clockRejectedData = z
+  .object({
+    patientId: patientIdSchema,
+    deviceId: deviceIdSchema,
+    /** The refused field, e.g. `data.samples[0].time`. */
+    field: z.string().min(1).max(200),
+    time: rfc3339,
+    receivedAt: rfc3339,
+    aheadSeconds: finite,
+  })
+  .strict();
+export type ClockRejected = z.infer<typeof clockRejectedData>;
+
 /** Data schema per type. Types devices may send are listed in DEVICE_EVENT_TYPES. */
 export const DATA_SCHEMAS = {
   [EVENT_TYPES.eegChunk]: eegChunkData,
@@ -191,6 +224,8 @@ export const DATA_SCHEMAS = {
   [EVENT_TYPES.alertRaised]: alertRaisedData,
   [EVENT_TYPES.alertAcknowledged]: alertAcknowledgedData,
   [EVENT_TYPES.alertCleared]: alertClearedData,
+  [EVENT_TYPES.alertEscalated]: alertEscalatedData,
+  [EVENT_TYPES.clockRejected]: clockRejectedData,
 } as const;
 export type ContractType = keyof typeof DATA_SCHEMAS;
 

@@ -9,7 +9,7 @@ import { type Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { LIMITS } from '../eventing/contract.ts';
 import { ProblemError } from '../http/problem.ts';
-import { InvalidCursorError, listAlerts } from '../storage/alerts-store.ts';
+import { InvalidCursorError, listAlerts } from '../storage/alert-queries.ts';
 import type { Db, SqlValue } from '../storage/db.ts';
 import {
   eegChunkObservation,

@@ -16,7 +16,7 @@ import { startRuntime } from '../runtime/embedded.ts';
 import { simulatorDevice } from '../simulator/credentials.ts';
 import { loadEegFile, loadHrFile } from '../simulator/recordings.ts';
 import { runSimulation } from '../simulator/simulate.ts';
-import { listAlerts } from '../storage/alerts-store.ts';
+import { listAlerts } from '../storage/alert-queries.ts';
 import { setLimits } from '../storage/limits-store.ts';
 import { addPatient } from '../storage/patients-store.ts';
 import { createUser, resolveSecret } from '../storage/users-store.ts';

@@ -119,6 +119,36 @@ describe('pacing', () => {
   });
 });
 
+describe('timestamps', () => {
+  it('never stamps a sample in the future, at any speed', async () => {
+    for (const [speed, n, durationS] of [
+      [2, 2, undefined],
+      [20, 20, undefined],
+      [Infinity, 30, undefined],
+      [10, 5, 0.5],
+    ] as const) {
+      const stamps: Array<{ receivedAt: number; times: number[] }> = [];
+      const { url } = await server((r) => {
+        const times = (JSON.parse(r.body).samples as { time: string }[]).map((x) => Date.parse(x.time));
+        stamps.push({ receivedAt: Date.now(), times });
+        return { status: 202 };
+      });
+      await runSimulation({
+        url,
+        credentials: [{ patientId: 'p1', deviceId: 'd1', token: 't1' }],
+        eeg: [],
+        hr: [hr(n)],
+        speed,
+        durationS,
+        chunkSeconds: 1,
+        encoding: 'json',
+      });
+      expect(stamps.length).toBeGreaterThan(0);
+      for (const s of stamps) for (const t of s.times) expect(t).toBeLessThanOrEqual(s.receivedAt);
+    }
+  });
+});
+
 describe('sending', () => {
   it('uses each patient’s own token, source and subject', async () => {
     const { url, received } = await server(() => ({ status: 202 }));

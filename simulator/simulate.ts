@@ -2,6 +2,8 @@
 // streams: EEG chunks and heart rate. Each stream sends in order with one request in flight, as a
 // device does, paced so that data recorded at offset t goes out at start + t / speed (a chunk goes
 // out once it is complete). Without a duration every recording plays once; with one they loop.
+// Faster than real time, recording time runs ahead of the wall clock, so the replay's clock starts far
+// enough in the past that no sample is ever stamped in the future (ingest refuses those).
 import { randomBytes } from 'node:crypto';
 import type { Credential } from './credentials.ts';
 import { haeBatches } from './hae.ts';
@@ -46,6 +48,33 @@ export interface SimulationResult extends Summary {
   streams: number;
 }
 
+/**
+ * How far the replay's clock starts before now: recording offset t is sent at t / speed of wall time
+ * and stamped t after the replay's start, so the start must lie t·(1 − 1/speed) back for the longest t
+ * played. Without a duration that is the longest recording; with one, duration · speed of recording.
+ */
+export function replayLeadMs(
+  opts: Pick<SimulationOptions, 'speed' | 'durationS' | 'fromS' | 'hr'>,
+  chunkers: readonly Pick<EegChunker, 'loopDurationS'>[],
+): number {
+  if (!(opts.speed > 1)) return 0;
+  const fromS = opts.fromS ?? 0;
+  const longest = Math.max(
+    0,
+    ...chunkers.map((c) => c.loopDurationS),
+    ...opts.hr.map((r) => (r.kind === 'hr-series' ? r.durationS - fromS : 0)),
+  );
+  const playedS =
+    opts.durationS === undefined
+      ? longest
+      : Number.isFinite(opts.speed)
+        ? opts.durationS * opts.speed
+        : // as fast as acknowledgements come back, for a while: a day of recording is more than a run sends
+          Math.max(longest, 86_400);
+  const fraction = Number.isFinite(opts.speed) ? 1 - 1 / opts.speed : 1;
+  return Math.ceil(playedS * fraction * 1000);
+}
+
 export async function runSimulation(opts: SimulationOptions): Promise<SimulationResult> {
   const clock = opts.clock ?? realClock;
   const wallNow = opts.wallNow ?? Date.now;
@@ -55,7 +84,7 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
   const runId = randomBytes(4).toString('hex');
   const fromS = opts.fromS ?? 0;
   const pacer = new Pacer(clock, opts.speed);
-  const wallStart = wallNow();
+  const wallStart = wallNow() - replayLeadMs(opts, chunkers);
   const deadline = opts.durationS === undefined ? Infinity : pacer.startMs + opts.durationS * 1000;
   const looping = opts.durationS !== undefined;
   // Stops a stream when the next event would fall after the deadline.

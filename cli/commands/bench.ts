@@ -23,6 +23,7 @@ const EXTERNAL = {
   detector: 'bench-detector.ts',
   dashboard: 'bench-dashboard.ts',
   hostile: 'bench-hostile.ts',
+  'alarm-latency': 'bench-alarm-latency.ts',
 } as const;
 const BENCHES = [
   'simulator',
@@ -35,6 +36,7 @@ const BENCHES = [
   'detector',
   'dashboard',
   'hostile',
+  'alarm-latency',
   'rehearsal',
 ] as const;
 type BenchName = (typeof BENCHES)[number];
@@ -56,6 +58,8 @@ Benchmarks (default: all but ${ON_REQUEST.join(', ')}, in this order): ${BENCHES
   dashboard  perf/bench-dashboard.ts, when present
   hostile    2 x 256 MB unauthenticated login bodies against npm start's build while a device posts
              (bars: RSS < 300 MB, every device event acknowledged)
+  alarm-latency  heart-rate sample completing the rule -> alarm on the ward page in Chromium
+             (perf/bench-alarm-latency.ts; bar: p99 < 1 s)
   rehearsal  stored EEG chunks/s and heart-rate samples/s of the rehearsed cluster (npm run rehearse's
              processes) beside the embedded runtime, both MariaDB; only when named, after npm run build
 

@@ -1,15 +1,9 @@
 // Alert inbox API: list with filters (keyset pages), one alert with its audit trail, acknowledge, clear.
 import { Hono } from 'hono';
-import { ALERT_KINDS, SEVERITIES } from '../../storage/alert-vocabulary.ts';
-import type { Alert, AuditEntry } from '../../storage/alerts-store.ts';
-import {
-  AlertTransitionError,
-  alertAudit,
-  getAlert,
-  InvalidCursorError,
-  listAlerts,
-  MAX_ALERT_PAGE,
-} from '../../storage/alerts-store.ts';
+import { type AuditEntry, alertAudit } from '../../storage/alert-audit.ts';
+import { getAlert, InvalidCursorError, listAlerts, MAX_ALERT_PAGE } from '../../storage/alert-queries.ts';
+import { ALERT_KINDS, PRIORITIES, SEVERITIES } from '../../storage/alert-vocabulary.ts';
+import { type Alert, AlertTransitionError } from '../../storage/alerts-store.ts';
 import type { AppEnv, DashboardDeps } from '../context.ts';
 import { acknowledge, clear } from '../data/alert-actions.ts';
 import { optionalString, readBody } from '../http/body.ts';
@@ -22,14 +16,23 @@ export function alertJson(a: Alert) {
   return {
     ...a,
     raisedAt: iso(a.raisedAt),
+    conditionEndedAt: iso(a.conditionEndedAt),
     acknowledgedAt: iso(a.acknowledgedAt),
     clearedAt: iso(a.clearedAt),
+    escalatedAt: iso(a.escalatedAt),
     updatedAt: iso(a.updatedAt),
   };
 }
 
 export function auditJson(e: AuditEntry) {
   return { ...e, at: iso(e.at) };
+}
+
+/** Clearing by hand takes an alert off the open list whatever its condition: it needs a reason. */
+function clearReason(body: Record<string, unknown>): string {
+  const reason = (optionalString(body, 'reason', 2000) ?? '').trim();
+  if (!reason) throw badParam('reason', 'give a reason for clearing this alert by hand', 'body', 422);
+  return reason;
 }
 
 export function alertsRoutes(deps: DashboardDeps): Hono<AppEnv> {
@@ -45,6 +48,7 @@ export function alertsRoutes(deps: DashboardDeps): Hono<AppEnv> {
         status: parseEnum('status', q('status'), STATUSES),
         patientId: patient || undefined,
         severity: parseEnum('severity', q('severity'), SEVERITIES),
+        priority: parseEnum('priority', q('priority'), PRIORITIES),
         kind: parseEnum('kind', q('kind'), ALERT_KINDS),
         category: parseEnum('category', q('category'), ['patient', 'technical'] as const),
         limit: parseIntParam('limit', q('limit'), 50, 1, MAX_ALERT_PAGE),
@@ -79,12 +83,7 @@ export function alertsRoutes(deps: DashboardDeps): Hono<AppEnv> {
                 at,
                 note: optionalString(body, 'note', 2000) ?? '',
               })
-            : await clear(deps.db, {
-                alertId: id,
-                by,
-                at,
-                reason: optionalString(body, 'reason', 2000) ?? '',
-              });
+            : await clear(deps.db, { alertId: id, by, at, reason: clearReason(body) });
         return c.json({ ...alertJson(a), audit: (await alertAudit(deps.db, id)).map(auditJson) });
       } catch (err) {
         if (err instanceof AlertTransitionError)

@@ -2,7 +2,8 @@
 // (org.vigil.alert.acknowledged / .cleared) in the same transaction, so every dashboard replica's
 // event poller shows it live, exactly like alerts raised by the detectors.
 import { EVENT_TYPES } from '../../eventing/contract.ts';
-import { type Alert, acknowledgeAlert, clearAlert } from '../../storage/alerts-store.ts';
+import { acknowledgeAlert, clearAlert } from '../../storage/alert-lifecycle.ts';
+import type { Alert } from '../../storage/alerts-store.ts';
 import type { Db } from '../../storage/db.ts';
 
 /** Source URI of events written by the dashboard. */

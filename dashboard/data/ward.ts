@@ -1,5 +1,8 @@
-// The ward overview as of now, read from storage: each patient's latest heart rate and EEG
-// prediction, open alerts and device liveness. Index seeks per patient, not table scans.
+// The ward overview as of now, read from storage: each patient's latest plausible heart rate and EEG
+// prediction, open alerts and device liveness. Index seeks per patient, not table scans. Patients are
+// ordered by their most urgent open alarm (IEC 60601-1-8 priority), then as enrolled.
+import { IMPLAUSIBLE } from '../../functions/heart-rate-monitor/rule.ts';
+import { PRIORITIES, type Priority } from '../../storage/alert-vocabulary.ts';
 import type { Db } from '../../storage/db.ts';
 import { deviceState, listDevices, listPatients } from '../../storage/patients-store.ts';
 
@@ -12,19 +15,31 @@ export interface WardPatient {
   heartRate: { time: number; bpm: number } | null;
   prediction: { windowStart: number; probability: number; label: string } | null;
   lastEegAt: number | null;
-  openAlerts: Array<{ alertId: string; kind: string; severity: string; status: string; raisedAt: number }>;
+  openAlerts: Array<{
+    alertId: string;
+    kind: string;
+    category: string;
+    severity: string;
+    priority: Priority;
+    status: string;
+    conditionActive: boolean;
+    raisedAt: number;
+  }>;
+  /** The most urgent open alarm's priority, or null. */
+  highestPriority: Priority | null;
   devices: Array<{ id: string; kind: string; lastSeenAt: number | null; online: boolean }>;
 }
 
-const SEVERITY_RANK: Record<string, number> = { critical: 0, major: 1, minor: 2, warning: 3 };
+const rank = (p: Priority | null) => (p === null ? PRIORITIES.length : PRIORITIES.indexOf(p));
 
 export async function latestHeartRate(
   db: Db,
   patientId: string,
 ): Promise<{ time: number; bpm: number } | null> {
+  // An implausible value (a loose sensor's 320 bpm) is a technical alarm, never the displayed vital.
   const r = await db.get<{ time: number; bpm: number }>(
-    'SELECT time, bpm FROM heart_rate_samples WHERE patient_id = ? ORDER BY time DESC LIMIT 1',
-    [patientId],
+    'SELECT time, bpm FROM heart_rate_samples WHERE patient_id = ? AND bpm > 0 AND bpm <= ? ORDER BY time DESC LIMIT 1',
+    [patientId, IMPLAUSIBLE.maxBpm],
   );
   return r ? { time: Number(r.time), bpm: Number(r.bpm) } : null;
 }
@@ -47,12 +62,15 @@ export async function ward(db: Db, now: number): Promise<WardPatient[]> {
       alert_id: string;
       patient_id: string;
       kind: string;
+      category: string;
       severity: string;
+      priority: string;
       status: string;
+      condition_active: number | string;
       raised_at: number;
     }>(
-      `SELECT alert_id, patient_id, kind, severity, status, raised_at FROM alerts
-       WHERE status IN ('raised', 'acknowledged') ORDER BY raised_at DESC`,
+      `SELECT alert_id, patient_id, kind, category, severity, priority, status, condition_active, raised_at
+       FROM alerts WHERE status IN ('raised', 'acknowledged') ORDER BY priority_rank, raised_at DESC`,
     ),
   ]);
   const out: WardPatient[] = [];
@@ -61,22 +79,26 @@ export async function ward(db: Db, now: number): Promise<WardPatient[]> {
       'SELECT start_time AS t FROM eeg_chunks WHERE patient_id = ? ORDER BY start_time DESC LIMIT 1',
       [p.id],
     );
+    const openAlerts = alerts
+      .filter((a) => a.patient_id === p.id)
+      .map((a) => ({
+        alertId: a.alert_id,
+        kind: a.kind,
+        category: a.category,
+        severity: a.severity,
+        priority: a.priority as Priority,
+        status: a.status,
+        conditionActive: Number(a.condition_active) === 1,
+        raisedAt: Number(a.raised_at),
+      }));
     out.push({
       id: p.id,
       name: p.name,
       heartRate: await latestHeartRate(db, p.id),
       prediction: await latestPrediction(db, p.id),
       lastEegAt: eeg ? Number(eeg.t) : null,
-      openAlerts: alerts
-        .filter((a) => a.patient_id === p.id)
-        .map((a) => ({
-          alertId: a.alert_id,
-          kind: a.kind,
-          severity: a.severity,
-          status: a.status,
-          raisedAt: Number(a.raised_at),
-        }))
-        .sort((a, b) => (SEVERITY_RANK[a.severity] ?? 9) - (SEVERITY_RANK[b.severity] ?? 9)),
+      openAlerts,
+      highestPriority: openAlerts[0]?.priority ?? null,
       devices: devices
         .filter((d) => d.patientId === p.id && deviceState(d) === 'active')
         .map((d) => ({
@@ -87,5 +109,6 @@ export async function ward(db: Db, now: number): Promise<WardPatient[]> {
         })),
     });
   }
-  return out;
+  // Stable: patients with equally urgent alarms (or none) keep their enrolment order.
+  return out.sort((a, b) => rank(a.highestPriority) - rank(b.highestPriority));
 }

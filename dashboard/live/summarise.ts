@@ -1,6 +1,8 @@
 // Turns stored events into the small messages the browser needs. EEG chunks are summarised for
 // the ward (no samples) and sent at their recorded rate (up to TRACE_HZ) to the patient view.
 import { EVENT_TYPES } from '../../eventing/contract.ts';
+import { kindPriority } from '../../functions/alarm-priority.ts';
+import { ALERT_KINDS, type AlertKind, TECHNICAL_KINDS } from '../../storage/alert-vocabulary.ts';
 import { seizureThreshold } from '../data/model-threshold.ts';
 import { seizureWindows } from '../data/seizure-windows.ts';
 
@@ -42,6 +44,8 @@ function obj(v: unknown): Record<string, unknown> {
 function deviceIdOf(source: string): string | undefined {
   return source.startsWith('/devices/') ? source.slice('/devices/'.length) : undefined;
 }
+
+const isKind = (k: unknown): k is AlertKind => (ALERT_KINDS as readonly unknown[]).includes(k);
 
 export function summarise(row: StoredEventRow): LiveMessage {
   let data: Record<string, unknown> = {};
@@ -116,7 +120,16 @@ export function summarise(row: StoredEventRow): LiveMessage {
         kind: data.kind,
         category: data.category,
         severity: data.severity,
+        priority: data.priority ?? (isKind(data.kind) ? kindPriority(data.kind) : 'medium'),
         raisedAt: data.raisedAt,
+      });
+    case EVENT_TYPES.alertEscalated:
+      return msg('alert', {
+        action: 'escalated',
+        alertId: data.alertId,
+        kind: data.kind,
+        priority: data.priority,
+        at: data.escalatedAt,
       });
     case EVENT_TYPES.alertAcknowledged:
       return msg('alert', {
@@ -128,7 +141,12 @@ export function summarise(row: StoredEventRow): LiveMessage {
       });
     case EVENT_TYPES.alertCleared:
       return msg('alert', {
-        action: 'cleared',
+        // A rule ending a physiological alarm's condition does not take it off the open list (latching):
+        // the browser keeps it until it is acknowledged. Technical alarms and clears by hand do.
+        action:
+          row.source.startsWith('/functions/') && isKind(data.kind) && !TECHNICAL_KINDS.has(data.kind)
+            ? 'condition-ended'
+            : 'cleared',
         alertId: data.alertId,
         kind: data.kind,
         by: data.by,

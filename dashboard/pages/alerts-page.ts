@@ -1,9 +1,11 @@
 // Alert inbox (filters, acknowledge with a note, clear after confirming with a reason) and one alert's
 // detail with its audit trail. Every row and action names the patient; below 700 px rows become cards.
 import { html } from 'hono/html';
+import type { AuditEntry } from '../../storage/alert-audit.ts';
+import type { AlertPage } from '../../storage/alert-queries.ts';
 import { ALERT_KINDS, SEVERITIES } from '../../storage/alert-vocabulary.ts';
-import type { Alert, AlertPage, AuditEntry } from '../../storage/alerts-store.ts';
-import { severityBadge, statusBadge, type WardClock } from './format.ts';
+import type { Alert } from '../../storage/alerts-store.ts';
+import { priorityBadge, severityBadge, statusBadge, type WardClock } from './format.ts';
 
 export interface InboxFilter {
   status: string;
@@ -43,8 +45,8 @@ export function actionForms(a: Alert, csrf: string, back: string, names: Patient
 
 export function alertRow(a: Alert, csrf: string, back: string, names: PatientNames, clock: WardClock) {
   return html`<tr data-alert="${a.alertId}" data-status="${a.status}" data-patient="${a.patientId}" tabindex="-1">
-  <td data-label="Severity">${severityBadge(a.severity)}</td>
-  <td data-label="Alert">${a.kind}<div class="small muted">${a.category}${a.mergedCount ? ` · ${a.mergedCount} repeat(s) merged` : ''}</div></td>
+  <td data-label="Priority">${priorityBadge(a.priority)}</td>
+  <td data-label="Alert">${a.kind}<div class="small muted">${a.category} · ${severityBadge(a.severity)}${a.mergedCount ? ` · ${a.mergedCount} repeat(s) merged` : ''}${a.conditionActive ? '' : html` · condition ended ${clock.el(a.conditionEndedAt)}`}${a.escalatedAt ? html` · <strong>escalated</strong>` : ''}</div></td>
   <td data-label="Patient" class="wide"><a href="/patients/${encodeURIComponent(a.patientId)}">${patientLabel(a, names)}</a><div class="small muted">${a.patientId}</div></td>
   <td data-label="Raised">${clock.el(a.raisedAt)}</td>
   <td data-label="Status">${statusBadge(a.status)}</td>
@@ -80,7 +82,7 @@ ${
 }
 <table class="alerts cards" id="alerts-table"${page.items.length === 0 ? html` hidden` : ''}>
 <caption class="sr-only">Alerts, newest first</caption>
-<thead><tr><th scope="col">Severity</th><th scope="col">Alert</th><th scope="col">Patient</th><th scope="col">Raised</th><th scope="col">Status</th><th scope="col">Actions</th></tr></thead>
+<thead><tr><th scope="col">Priority</th><th scope="col">Alert</th><th scope="col">Patient</th><th scope="col">Raised</th><th scope="col">Status</th><th scope="col">Actions</th></tr></thead>
 <tbody>${page.items.map((a) => alertRow(a, csrf, back, names, clock))}</tbody>
 </table>
 ${nextHref ? html`<p><a href="${nextHref}">Older alerts →</a></p>` : ''}
@@ -96,7 +98,7 @@ export function alertDetailBody(
 ) {
   const back = `/alerts/${encodeURIComponent(a.alertId)}`;
   return html`<nav class="crumbs small" aria-label="Breadcrumb"><a href="/alerts">Alerts</a> › ${a.alertId}</nav>
-<h1>${severityBadge(a.severity)} ${a.kind} <span class="muted small">${a.alertId}</span></h1>
+<h1>${priorityBadge(a.priority)} ${a.kind} <span class="muted small">${a.alertId}</span></h1>
 <section class="card" id="alert-detail" data-alert="${a.alertId}" data-status="${a.status}" aria-label="Alert"><dl class="grid">
   <dt>Patient</dt><dd><a href="/patients/${encodeURIComponent(a.patientId)}">${patientLabel(a, names)}</a> <span class="muted small">${a.patientId}</span></dd>
   <dt>Status</dt><dd>${statusBadge(a.status)}</dd>

@@ -2,13 +2,22 @@
 // here (the browser clones these badges from a <template>, so alarm priorities change in one place),
 // times in the ward's time zone with their age, units next to every number.
 import { html, raw } from 'hono/html';
-import { SEVERITIES } from '../../storage/alert-vocabulary.ts';
+import { PRIORITIES, SEVERITIES } from '../../storage/alert-vocabulary.ts';
 
 export const SEVERITY_ICON: Record<string, string> = { critical: '✖', major: '▲', minor: '●', warning: '⚠' };
 
 export function severityBadge(severity: string) {
   return html`<span class="sev sev-${severity}" data-severity="${severity}"><span aria-hidden="true">${SEVERITY_ICON[severity] ?? '•'}</span> ${
     severity.charAt(0).toUpperCase() + severity.slice(1)
+  }</span>`;
+}
+
+/** IEC 60601-1-8 marks priority by the number of "!": three for high, two for medium, one for low. */
+export const PRIORITY_MARK: Record<string, string> = { high: '!!!', medium: '!!', low: '!' };
+
+export function priorityBadge(priority: string) {
+  return html`<span class="prio prio-${priority}" data-priority="${priority}"><span aria-hidden="true">${PRIORITY_MARK[priority] ?? '!'}</span> ${
+    priority.charAt(0).toUpperCase() + priority.slice(1)
   }</span>`;
 }
 
@@ -20,9 +29,9 @@ export function statusBadge(status: string) {
 
 /** Every badge once, for common.js to clone when a live event adds an alert to the page. */
 export function badgeTemplates() {
-  return html`<template id="badge-templates">${SEVERITIES.map((s) => severityBadge(s))}${Object.keys(
-    STATUS_ICON,
-  ).map((s) => statusBadge(s))}</template>`;
+  return html`<template id="badge-templates">${SEVERITIES.map((s) => severityBadge(s))}${PRIORITIES.map((p) =>
+    priorityBadge(p),
+  )}${Object.keys(STATUS_ICON).map((s) => statusBadge(s))}</template>`;
 }
 
 /** "8 s ago", "3 min ago", "2 h ago", "4 d ago"; common.js has the same rule for live updates. */

@@ -70,6 +70,8 @@ ${opts.script ? html`<script type="module" src="${assets.url(opts.script)}"></sc
       : ''
   }
 </header>
+<div id="live-lost" class="live-lost-banner" role="alert" hidden></div>
+<div id="alarm-banner" class="alarm-banner" role="status" hidden></div>
 <main id="main" tabindex="-1">
 ${body}
 </main>

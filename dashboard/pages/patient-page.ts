@@ -4,7 +4,7 @@
 // patient.js, eeg-view.js and trend-chart.js draw; this is the markup and the controls.
 import { html } from 'hono/html';
 import type { WardPatient } from '../data/ward.ts';
-import { severityBadge, statusBadge, type WardClock } from './format.ts';
+import { priorityBadge, statusBadge, type WardClock } from './format.ts';
 import { deviceLine, eegStatus } from './ward-page.ts';
 
 /** The sensitivities clinical EEG review offers, µV per mm; 7 is the usual adult default. */
@@ -27,7 +27,7 @@ export function patientBody(p: WardPatient, clock: WardClock) {
     p.openAlerts.length
       ? p.openAlerts.map(
           (a) =>
-            html`<li data-alert="${a.alertId}">${severityBadge(a.severity)} ${a.kind} ${statusBadge(a.status)} <a class="small" href="/alerts/${encodeURIComponent(a.alertId)}">details</a></li>`,
+            html`<li data-alert="${a.alertId}" data-priority="${a.priority}" data-kind="${a.kind}" data-acked="${a.status === 'acknowledged' ? '1' : '0'}" data-ended="${a.conditionActive ? '0' : '1'}" class="alarm alarm-${a.priority}${a.status === 'acknowledged' ? ' acked' : ''}">${priorityBadge(a.priority)} ${a.kind} ${statusBadge(a.status)}${a.conditionActive ? '' : ' (ended)'} <a class="small" href="/alerts/${encodeURIComponent(a.alertId)}">details</a></li>`,
         )
       : html`<li class="muted" data-empty>none</li>`
   }</ul>${p.openAlerts.some((a) => a.status === 'raised') ? html`<a class="small" href="/alerts?patient=${encodeURIComponent(p.id)}">Acknowledge in the inbox</a>` : ''}</div>

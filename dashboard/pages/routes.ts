@@ -5,14 +5,10 @@ import { type Context, Hono } from 'hono';
 import { html } from 'hono/html';
 import { patientIdSchema } from '../../eventing/contract.ts';
 import { ProblemError } from '../../http/problem.ts';
+import { alertAudit } from '../../storage/alert-audit.ts';
+import { getAlert, InvalidCursorError, listAlerts } from '../../storage/alert-queries.ts';
 import { ALERT_KINDS, SEVERITIES } from '../../storage/alert-vocabulary.ts';
-import {
-  AlertTransitionError,
-  alertAudit,
-  getAlert,
-  InvalidCursorError,
-  listAlerts,
-} from '../../storage/alerts-store.ts';
+import { AlertTransitionError } from '../../storage/alerts-store.ts';
 import {
   addPatient,
   ConflictError,

@@ -97,6 +97,10 @@ function badge(kind, value) {
   return el ? el.outerHTML : `<span class="${kind}">${escapeHtml(value)}</span>`;
 }
 export const severityHtml = (severity) => badge('severity', severity);
+export const priorityHtml = (priority) => badge('priority', priority);
+
+/** The same range as the heart-rate monitor's (functions/heart-rate-monitor/rule.ts IMPLAUSIBLE). */
+export const isPlausibleBpm = (bpm) => Number.isFinite(bpm) && bpm > 0 && bpm <= 300;
 export const statusHtml = (status) => badge('status', status);
 
 /** Says `text` through the page's assertive live region (screen readers announce it at once). */
@@ -110,8 +114,39 @@ export function announce(text) {
   }, 50);
 }
 
+/** After this long without the live stream the page says that monitoring is lost. */
+export const LIVE_LOST_MS = 5000;
+const live = { up: false, downSince: Date.now(), upSince: 0, timer: 0 };
+
+/** Whether this page's own live stream is up (and since when): its outage is not the devices'. */
+export function liveStream() {
+  return { up: live.up, upSince: live.upSince };
+}
+
+function showLiveLost(lost) {
+  const el = document.getElementById('live-lost');
+  document.body.classList.toggle('live-lost', lost);
+  if (!el) return;
+  el.hidden = !lost;
+  if (lost)
+    el.innerHTML = `⚠ Live data lost since ${escapeHtml(fmtClock(live.downSince))}: the values shown are from before then (see their age); alarms raised meanwhile are not shown. Reconnecting…`;
+}
+
 function setLiveStatus(state) {
   const el = document.getElementById('live-status');
+  if (state === 'live') {
+    clearTimeout(live.timer);
+    if (!live.up) live.upSince = Date.now();
+    live.up = true;
+    showLiveLost(false);
+  } else if (live.up || !live.timer) {
+    if (live.up) live.downSince = Date.now();
+    live.up = false;
+    clearTimeout(live.timer);
+    live.timer = setTimeout(() => {
+      if (!live.up) showLiveLost(true);
+    }, LIVE_LOST_MS);
+  }
   if (!el) return;
   el.dataset.state = state;
   el.textContent = state === 'live' ? '● live' : state === 'connecting' ? '○ connecting…' : '⚠ reconnecting…';
@@ -137,7 +172,7 @@ export function connectStream({ after, patient, handlers, names = {} }) {
   all.alert = (ev) => {
     if (ev.action === 'raised') {
       const who = names[ev.patientId] ? `${names[ev.patientId]} (${ev.patientId})` : ev.patientId;
-      announce(`New ${ev.severity} alert: ${ev.kind}, patient ${who}.`);
+      announce(`New ${ev.priority ?? ev.severity} priority alarm: ${ev.kind}, patient ${who}.`);
     }
     pageAlert?.(ev);
   };
@@ -175,8 +210,13 @@ function setDeviceState(el, online) {
   if (st) st.textContent = online ? 'online' : 'offline';
 }
 
+/**
+ * Turns devices offline after 30 s without data, but only while this page's own stream has been up for
+ * that long: while it is down (or just back, replaying what it missed) silence says nothing about them.
+ */
 export function watchDeviceLiveness() {
   setInterval(() => {
+    if (!live.up || Date.now() - live.upSince < DEVICE_OFFLINE_MS) return;
     for (const el of document.querySelectorAll('[data-device]')) {
       const seen = Number(el.dataset.lastSeen || 0);
       setDeviceState(el, seen > 0 && Date.now() - seen < DEVICE_OFFLINE_MS);

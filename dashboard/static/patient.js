@@ -3,10 +3,11 @@
 import {
   connectStream,
   escapeHtml,
+  isPlausibleBpm,
   keepAgesCurrent,
   markDeviceSeen,
   pageData,
-  severityHtml,
+  priorityHtml,
   statusHtml,
   timeHtml,
   WARD_ZONE,
@@ -117,24 +118,34 @@ form.addEventListener('submit', async (e) => {
   await eeg.showAt(to);
 });
 
+/** Latching: an alarm leaves the list once its condition has ended and it has been acknowledged. */
 function renderOpenAlert(ev) {
   const ul = $('open-alerts');
   ul.querySelector('[data-empty]')?.remove();
   let li = ul.querySelector(`[data-alert="${CSS.escape(ev.alertId)}"]`);
-  if (ev.action === 'cleared') {
+  const remove = () => {
     li?.remove();
     if (!ul.children.length) ul.innerHTML = '<li class="muted" data-empty>none</li>';
-    return;
-  }
+  };
+  if (ev.action === 'cleared') return remove();
   if (!li) {
     if (ev.action !== 'raised') return;
     li = document.createElement('li');
-    li.dataset.alert = ev.alertId;
-    li.dataset.kind = ev.kind;
-    li.dataset.severity = ev.severity;
+    Object.assign(li.dataset, {
+      alert: ev.alertId,
+      kind: ev.kind,
+      priority: ev.priority,
+      acked: '0',
+      ended: '0',
+    });
     ul.prepend(li);
   }
-  li.innerHTML = `${severityHtml(li.dataset.severity)} ${escapeHtml(li.dataset.kind)} ${statusHtml(ev.action)} <a class="small" href="/alerts/${encodeURIComponent(ev.alertId)}">details</a>`;
+  if (ev.action === 'acknowledged') li.dataset.acked = '1';
+  if (ev.action === 'condition-ended') li.dataset.ended = '1';
+  if (li.dataset.acked === '1' && li.dataset.ended === '1') return remove();
+  li.className = `alarm alarm-${li.dataset.priority}${li.dataset.acked === '1' ? ' acked' : ''}`;
+  const status = li.dataset.acked === '1' ? 'acknowledged' : 'raised';
+  li.innerHTML = `${priorityHtml(li.dataset.priority)} ${escapeHtml(li.dataset.kind)} ${statusHtml(status)}${li.dataset.ended === '1' ? ' (ended)' : ''}${ev.action === 'escalated' ? ' <strong>escalated</strong>' : ''} <a class="small" href="/alerts/${encodeURIComponent(ev.alertId)}">details</a>`;
 }
 
 await Promise.all([loadLimits(), loadAlerts()]);
@@ -149,7 +160,8 @@ connectStream({
   handlers: {
     'heart-rate': (ev) => {
       if (ev.deviceId) markDeviceSeen(ev.deviceId);
-      const last = ev.samples[ev.samples.length - 1];
+      // A loose sensor's 320 bpm is a technical alarm, never the displayed vital.
+      const last = ev.samples.filter((s) => isPlausibleBpm(s.bpm)).at(-1);
       if (last) {
         $('cur-bpm').textContent = String(Math.round(last.bpm));
         $('cur-bpm-time').innerHTML = timeHtml(Date.parse(last.time));

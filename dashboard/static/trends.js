@@ -5,6 +5,9 @@
 import { fmtClock, fmtTime, oncePerFrame, WARD_ZONE } from './common.js';
 import { gapThreshold, timeTicks, withGaps } from './time-axis.js';
 
+/** Only heart-rate alarms mark the heart-rate trend: technical alarms are no physiological event. */
+const HEART_RATE_KINDS = new Set(['tachycardia', 'bradycardia']);
+
 const Chart = window.Chart;
 const DEVICE_COLOURS = ['#1d4ed8', '#0f766e', '#9333ea', '#b45309', '#be123c'];
 export const PRESETS = { '15m': 15 * 60_000, '1h': 3_600_000, '4h': 4 * 3_600_000, '24h': 24 * 3_600_000 };
@@ -62,7 +65,7 @@ export class Trends {
               title: (items) => (items[0] ? fmtTime(items[0].parsed.x) : ''),
               label: (item) =>
                 item.raw?.alert
-                  ? `${item.raw.alert.severity} ${item.raw.alert.kind}`
+                  ? `${item.raw.alert.priority ?? item.raw.alert.severity} priority ${item.raw.alert.kind}`
                   : `${item.dataset.label}: ${Math.round(item.parsed.y)} bpm`,
             },
           },
@@ -198,7 +201,7 @@ export class Trends {
     const hr = this.series(this.hr, (c) => (c.n ? c.sum / c.n : null));
     const det = this.series(this.det, (c) => (c.analysed ? (100 * c.seizureLike) / c.analysed : null));
     const markers = this.alerts
-      .filter((a) => a.category === 'patient' && a.x >= from && a.x <= to && a.kind !== 'seizure')
+      .filter((a) => HEART_RATE_KINDS.has(a.kind) && a.x >= from && a.x <= to)
       .map((a) => ({ x: a.x, y: this.limits?.high ?? 100, alert: a }));
     const limitLine = (y, label, color, dash) => ({
       label,

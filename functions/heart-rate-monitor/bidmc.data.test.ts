@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedDir } from '../../config/env.ts';
 import { EVENT_TYPES } from '../../eventing/contract.ts';
 import type { VigilEvent } from '../../eventing/event.ts';
-import { listAlerts } from '../../storage/alerts-store.ts';
+import { listAlerts } from '../../storage/alert-queries.ts';
 import type { Db } from '../../storage/db.ts';
 import { DEFAULT_LIMITS, setLimits } from '../../storage/limits-store.ts';
 import { testBackends } from '../../storage/testing.ts';

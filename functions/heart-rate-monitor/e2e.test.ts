@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../eventing/contract.ts';
 import { postAsDevice, startTestRuntime, type TestRuntime } from '../../runtime/testing.ts';
-import { alertAudit, listAlerts } from '../../storage/alerts-store.ts';
+import { alertAudit } from '../../storage/alert-audit.ts';
+import { listAlerts } from '../../storage/alert-queries.ts';
 
 const T0 = Date.UTC(2024, 4, 1, 9, 0, 0);
 
@@ -26,7 +27,7 @@ describe.each(['sqlite', 'mysql'] as const)('heart-rate alerts end to end on %s'
       },
     });
 
-  it('stores one tachycardia alert, raised then cleared, even when the device sends twice', async () => {
+  it('stores one tachycardia alert, raised then its condition ended, even when the device sends twice', async () => {
     const high = new Array<number>(12).fill(150);
     expect(await post('hr-1', 0, high)).toBe(202);
     expect(await post('hr-1', 0, high)).toBe(202); // the device retried: same event again
@@ -34,7 +35,7 @@ describe.each(['sqlite', 'mysql'] as const)('heart-rate alerts end to end on %s'
     const raised = await listAlerts(rt.db, { patientId: rt.device.patientId, limit: 10 });
     expect(raised.total).toBe(1);
     expect(raised.items[0]).toMatchObject({
-      alertId: `hr-${rt.device.patientId}-tachycardia-${T0}`,
+      alertId: `hr-${rt.device.patientId}-${rt.device.deviceId}-tachycardia-${T0}`,
       kind: 'tachycardia',
       category: 'patient',
       status: 'raised',
@@ -44,10 +45,11 @@ describe.each(['sqlite', 'mysql'] as const)('heart-rate alerts end to end on %s'
     expect(await post('hr-2', 12, new Array<number>(11).fill(80))).toBe(202);
     await rt.idle();
     const after = await listAlerts(rt.db, { patientId: rt.device.patientId, limit: 10 });
-    expect(after.items.map((a) => [a.kind, a.status, a.clearedAt])).toEqual([
-      ['tachycardia', 'cleared', T0 + 22_000],
+    // latched until acknowledged, the condition's end recorded
+    expect(after.items.map((a) => [a.kind, a.status, a.conditionActive, a.conditionEndedAt])).toEqual([
+      ['tachycardia', 'raised', false, T0 + 22_000],
     ]);
     const trail = await alertAudit(rt.db, after.items[0]!.alertId);
-    expect(trail.map((e) => e.action)).toEqual(['raised', 'cleared']);
+    expect(trail.map((e) => e.action)).toEqual(['raised', 'condition-ended']);
   });
 });

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertClearedData, alertRaisedData, EVENT_TYPES } from '../../eventing/contract.ts';
 import type { VigilEvent } from '../../eventing/event.ts';
 import type { FunctionContext } from '../../eventing/subscriber.ts';
-import { alertAudit, listAlerts } from '../../storage/alerts-store.ts';
+import { alertAudit } from '../../storage/alert-audit.ts';
+import { listAlerts } from '../../storage/alert-queries.ts';
 import type { Db } from '../../storage/db.ts';
 import { readState } from '../../storage/function-state.ts';
 import { setLimits } from '../../storage/limits-store.ts';
@@ -17,17 +18,23 @@ import {
 
 const T0 = Date.UTC(2024, 4, 1, 8, 0, 0);
 
-function hrEvent(patientId: string, id: string, fromSecond: number, bpms: number[]): VigilEvent {
+function hrEvent(
+  patientId: string,
+  id: string,
+  fromSecond: number,
+  bpms: number[],
+  deviceId = 'watch-1',
+): VigilEvent {
   return {
     specversion: '1.0',
     id,
-    source: '/devices/watch-1',
+    source: `/devices/${deviceId}`,
     type: EVENT_TYPES.heartRateSample,
     subject: patientId,
     time: new Date(T0 + fromSecond * 1000).toISOString(),
     data: {
       patientId,
-      deviceId: 'watch-1',
+      deviceId,
       source: 'test',
       samples: bpms.map((bpm, i) => ({ time: new Date(T0 + (fromSecond + i) * 1000).toISOString(), bpm })),
     },
@@ -40,7 +47,7 @@ describe.each(testBackends)('heart-rate-monitor function on $name', (backend) =>
   let ctx: FunctionContext;
   beforeAll(async () => {
     db = await backend.open();
-    ctx = { db, now: () => T0 };
+    ctx = { db, now: () => T0 + 3_600_000 };
   });
   afterAll(async () => {
     await db.close();
@@ -56,17 +63,23 @@ describe.each(testBackends)('heart-rate-monitor function on $name', (backend) =>
     expect(replies).toHaveLength(1);
     const r = replies[0]!;
     expect(r).toMatchObject({
-      id: `hr-pa-tachycardia-${T0}.raised`,
+      id: `hr-pa-watch-1-tachycardia-${T0}.raised`,
       source: '/functions/heart-rate-monitor',
       type: EVENT_TYPES.alertRaised,
       subject: 'pa',
       time: new Date(T0 + 10_000).toISOString(),
     });
     const data = alertRaisedData.parse(r.data);
-    expect(data).toMatchObject({ kind: 'tachycardia', category: 'patient', severity: 'major' }); // 160/130 = 1.23;
+    // 160/130 = 1.23; sustained beyond the extreme limit of 150 bpm: high priority
+    expect(data).toMatchObject({
+      kind: 'tachycardia',
+      category: 'patient',
+      severity: 'major',
+      priority: 'high',
+    });
     expect(data.evidence).toMatchObject({ limitBpm: 130, sustainedBpm: 160, deviceId: 'watch-1' });
     const cleared = await heartRateMonitor.handle(hrEvent('pa', 'e2', 12, repeat(80, 11)), ctx);
-    expect(cleared.map((e) => e.id)).toEqual([`hr-pa-tachycardia-${T0}.cleared`]);
+    expect(cleared.map((e) => e.id)).toEqual([`hr-pa-watch-1-tachycardia-${T0}.cleared`]);
     expect(alertClearedData.parse(cleared[0]!.data)).toMatchObject({
       by: HEART_RATE_MONITOR,
       kind: 'tachycardia',
@@ -90,11 +103,11 @@ describe.each(testBackends)('heart-rate-monitor function on $name', (backend) =>
 
   it('keeps its state in storage: a new instance continues the episode', async () => {
     await heartRateMonitor.handle(hrEvent('pc', 'e1', 0, repeat(140, 6)), ctx);
-    const stored = await readState<StoredMonitorState>(db, HEART_RATE_MONITOR, 'pc');
+    const stored = await readState<StoredMonitorState>(db, HEART_RATE_MONITOR, 'pc/watch-1');
     expect(stored?.value.rule.tachycardia.pending?.count).toBe(6);
     const restarted = createHeartRateMonitor();
     const replies = await restarted.handle(hrEvent('pc', 'e2', 6, repeat(140, 6)), ctx);
-    expect(replies.map((r) => r.id)).toEqual([`hr-pc-tachycardia-${T0}.raised`]);
+    expect(replies.map((r) => r.id)).toEqual([`hr-pc-watch-1-tachycardia-${T0}.raised`]);
   });
 
   it('uses the clinician limits of the patient', async () => {
@@ -103,6 +116,7 @@ describe.each(testBackends)('heart-rate-monitor function on $name', (backend) =>
     expect(replies).toHaveLength(1);
     expect(alertRaisedData.parse(replies[0]!.data)).toMatchObject({
       severity: 'major',
+      priority: 'medium', // beyond the patient's limits, not the extreme ones
       evidence: expect.objectContaining({ limitBpm: 100, limits: { low: 50, high: 100 } }),
     });
   });
@@ -130,15 +144,18 @@ describe.each(testBackends)('heart-rate-monitor function on $name', (backend) =>
     ];
     const replies = await heartRateMonitor.handleBatch!(batch, ctx);
     expect(replies.map((r) => r.id)).toEqual([
-      `hr-pf-bradycardia-${T0}.raised`,
-      `hr-pg-tachycardia-${T0}.raised`,
-      `hr-pg-hr-implausible-${T0 + 11_000}.raised`,
+      `hr-pf-watch-1-bradycardia-${T0}.raised`,
+      `hr-pg-watch-1-tachycardia-${T0}.raised`,
+      `hr-pg-watch-1-hr-implausible-${T0 + 11_000}.raised`,
     ]);
+    expect(alertRaisedData.parse(replies[0]!.data).priority).toBe('high'); // 20 bpm < 40
+    expect(alertRaisedData.parse(replies[1]!.data).priority).toBe('medium'); // 145 bpm
     expect(alertRaisedData.parse(replies[2]!.data)).toMatchObject({
       category: 'technical',
+      priority: 'low',
       kind: 'hr-implausible',
     });
-    const pf = await readState<StoredMonitorState>(db, HEART_RATE_MONITOR, 'pf');
+    const pf = await readState<StoredMonitorState>(db, HEART_RATE_MONITOR, 'pf/watch-1');
     expect(pf?.version).toBe(1);
   });
 
@@ -146,6 +163,21 @@ describe.each(testBackends)('heart-rate-monitor function on $name', (backend) =>
     const bad = hrEvent('ph', 'x', 0, [80]);
     (bad.data as { samples: unknown[] }).samples = [{ time: 'yesterday', bpm: 80 }];
     await expect(heartRateMonitor.handle(bad, ctx)).rejects.toThrow(/samples\.0\.time/);
+  });
+
+  it("keeps state per device: one device's newer sample does not make another's samples old", async () => {
+    // watch-2's clock runs an hour ahead (its sample is still in the past of the function's clock)
+    expect(await heartRateMonitor.handle(hrEvent('pj', 'w2', 3_500, [72], 'watch-2'), ctx)).toEqual([]);
+    const replies = await heartRateMonitor.handle(hrEvent('pj', 'w1', 0, repeat(185, 16)), ctx);
+    expect(replies.map((r) => r.id)).toEqual([`hr-pj-watch-1-tachycardia-${T0}.raised`]);
+  });
+
+  it('never lets a sample from the future into the live state', async () => {
+    const future = hrEvent('pk', 'f', 0, [72]);
+    (future.data as { samples: { time: string }[] }).samples[0]!.time = '2099-01-01T00:00:00Z';
+    expect(await heartRateMonitor.handle(future, ctx)).toEqual([]);
+    const replies = await heartRateMonitor.handle(hrEvent('pk', 'r', 0, repeat(30, 16)), ctx);
+    expect(replies.map((r) => r.id)).toEqual([`hr-pk-watch-1-bradycardia-${T0}.raised`]);
   });
 
   it('ignores event types it does not handle', async () => {

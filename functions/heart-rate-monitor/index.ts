@@ -2,8 +2,12 @@
 // and the technical hr-implausible). The rule lives in rule.ts; this file does the I/O around it:
 // per-patient limits, the episode state in function_state (optimistic versions, retried on conflict),
 // and reply events with ids derived from the alert, so redelivery and replicas never duplicate an alert.
+// State is kept per (patient, device): the rule orders a stream by sample time, so a device with a wrong
+// clock could otherwise make every other device's samples look old. Samples further ahead of the
+// function's clock than the allowed skew never enter the live state (ingest refuses them already).
 
-import { alertClearedEvent, alertRaisedEvent } from '../../eventing/alert-events.ts';
+import { getConfig } from '../../config/env.ts';
+import { alertClearedEvent, alertRaisedEvent, streamId } from '../../eventing/alert-events.ts';
 import {
   type AlertCleared,
   type AlertRaised,
@@ -15,6 +19,7 @@ import type { VigilEvent } from '../../eventing/event.ts';
 import type { FunctionContext, VigilFunction } from '../../eventing/subscriber.ts';
 import { readState, updateState, writeState } from '../../storage/function-state.ts';
 import { getLimits, type HeartRateLimits } from '../../storage/limits-store.ts';
+import { heartRatePriority, kindPriority } from '../alarm-priority.ts';
 import {
   DEFAULT_RULE,
   type Decision,
@@ -28,7 +33,7 @@ export const HEART_RATE_MONITOR = 'heart-rate-monitor';
 export const HEART_RATE_MONITOR_SOURCE = `/functions/${HEART_RATE_MONITOR}`;
 
 /**
- * What is kept per patient. `recent` remembers the replies of the last few inputs that produced any:
+ * What is kept per (patient, device) stream. `recent` remembers the replies of the last few inputs that produced any:
  * if a reply was lost after the state was written (crash between commit and answer), the redelivered
  * input gets the same replies again instead of nothing.
  */
@@ -80,6 +85,7 @@ function replyFor(
     kind: d.kind,
     category: d.kind === 'hr-implausible' ? 'technical' : 'patient',
     severity: d.severity,
+    priority: d.kind === 'hr-implausible' ? kindPriority(d.kind) : heartRatePriority(d.kind, d.sustainedBpm),
     evidence: { ...evidence, deviceId: input.deviceId, source: input.source },
     raisedAt: iso(d.at),
   };
@@ -98,14 +104,25 @@ function parseInput(event: VigilEvent): HeartRateSample {
 
 type PatientEvents = Array<{ key: string; data: HeartRateSample }>;
 
-/** Pure: one patient's events, in order, through the rule from a stored state. */
+/** One device stream of one patient: what the rule's state is kept for. */
+interface Stream {
+  patientId: string;
+  deviceId: string;
+  events: PatientEvents;
+}
+
+const stateKey = (s: Pick<Stream, 'patientId' | 'deviceId'>) => `${s.patientId}/${s.deviceId}`;
+
+/** Pure: one stream's events, in order, through the rule from a stored state. */
 function step(
   cur: StoredMonitorState | undefined,
-  patientId: string,
-  events: PatientEvents,
+  stream: Stream,
   limits: HeartRateLimits,
   rule: RuleConfig,
+  notAfter: number,
 ): { value: StoredMonitorState; result: VigilEvent[] } {
+  const { events } = stream;
+  const id = streamId(stream.patientId, stream.deviceId);
   let stored: StoredMonitorState = cur ?? { rule: initialState(), recent: [] };
   const out: VigilEvent[] = [];
   for (const ev of events) {
@@ -114,8 +131,10 @@ function step(
       out.push(...seen.replies);
       continue;
     }
-    const samples = ev.data.samples.map((s) => ({ time: Date.parse(s.time), bpm: s.bpm }));
-    const { state, decisions } = evaluate(stored.rule, samples, limits, patientId, rule);
+    const samples = ev.data.samples
+      .map((s) => ({ time: Date.parse(s.time), bpm: s.bpm }))
+      .filter((s) => s.time <= notAfter);
+    const { state, decisions } = evaluate(stored.rule, samples, limits, id, rule);
     const replies = decisions.map((d) => replyFor(d, ev.data, limits, rule));
     out.push(...replies);
     stored = {
@@ -128,26 +147,27 @@ function step(
   return { value: stored, result: out };
 }
 
-/** Another replica wrote a patient's state between our read and our write. */
+/** Another replica wrote a stream's state between our read and our write. */
 class StateConflict extends Error {}
 
 /**
- * Every patient of a batch in ONE transaction: one commit (one fsync on SQLite) per batch instead of one
- * per patient, which is what keeps 1,000 samples/s from many patients cheap. A version conflict aborts
- * the transaction (nothing written, no replies) and the batch falls back to per-patient retries.
+ * Every stream of a batch in ONE transaction: one commit (one fsync on SQLite) per batch instead of one
+ * per stream, which is what keeps 1,000 samples/s from many patients cheap. A version conflict aborts
+ * the transaction (nothing written, no replies) and the batch falls back to per-stream retries.
  */
 async function handleAllInOneTransaction(
-  groups: Map<string, PatientEvents>,
+  groups: Map<string, Stream>,
   ctx: FunctionContext,
   rule: RuleConfig,
+  notAfter: number,
 ): Promise<VigilEvent[]> {
   return ctx.db.tx(async (tx) => {
     const replies: VigilEvent[] = [];
-    for (const [patientId, list] of groups) {
-      const limits = await getLimits(tx, patientId);
-      const cur = await readState<StoredMonitorState>(tx, HEART_RATE_MONITOR, patientId);
-      const { value, result } = step(cur?.value, patientId, list, limits, rule);
-      if (!(await writeState(tx, HEART_RATE_MONITOR, patientId, value, cur?.version ?? 0)))
+    for (const [key, stream] of groups) {
+      const limits = await getLimits(tx, stream.patientId);
+      const cur = await readState<StoredMonitorState>(tx, HEART_RATE_MONITOR, key);
+      const { value, result } = step(cur?.value, stream, limits, rule, notAfter);
+      if (!(await writeState(tx, HEART_RATE_MONITOR, key, value, cur?.version ?? 0)))
         throw new StateConflict();
       replies.push(...result);
     }
@@ -155,39 +175,45 @@ async function handleAllInOneTransaction(
   });
 }
 
-async function handlePerPatient(
-  groups: Map<string, PatientEvents>,
+async function handlePerStream(
+  groups: Map<string, Stream>,
   ctx: FunctionContext,
   rule: RuleConfig,
+  notAfter: number,
 ): Promise<VigilEvent[]> {
   const replies: VigilEvent[] = [];
-  for (const [patientId, list] of groups) {
-    const limits = await getLimits(ctx.db, patientId);
+  for (const [key, stream] of groups) {
+    const limits = await getLimits(ctx.db, stream.patientId);
     replies.push(
-      ...(await updateState<StoredMonitorState, VigilEvent[]>(ctx.db, HEART_RATE_MONITOR, patientId, (cur) =>
-        step(cur, patientId, list, limits, rule),
+      ...(await updateState<StoredMonitorState, VigilEvent[]>(ctx.db, HEART_RATE_MONITOR, key, (cur) =>
+        step(cur, stream, limits, rule, notAfter),
       )),
     );
   }
   return replies;
 }
 
-export function createHeartRateMonitor(rule: RuleConfig = DEFAULT_RULE): VigilFunction {
+export function createHeartRateMonitor(
+  rule: RuleConfig = DEFAULT_RULE,
+  opts: { maxClockSkewSeconds?: number } = {},
+): VigilFunction {
   async function handleBatch(events: VigilEvent[], ctx: FunctionContext): Promise<VigilEvent[]> {
-    const byPatient = new Map<string, PatientEvents>();
+    const byStream = new Map<string, Stream>();
     for (const event of events) {
       if (event.type !== EVENT_TYPES.heartRateSample) continue;
       const data = parseInput(event);
-      const list = byPatient.get(data.patientId) ?? [];
-      list.push({ key: `${event.source} ${event.id}`, data });
-      byPatient.set(data.patientId, list);
+      const key = stateKey(data);
+      const stream = byStream.get(key) ?? { patientId: data.patientId, deviceId: data.deviceId, events: [] };
+      stream.events.push({ key: `${event.source} ${event.id}`, data });
+      byStream.set(key, stream);
     }
-    if (byPatient.size === 0) return [];
+    if (byStream.size === 0) return [];
+    const notAfter = ctx.now() + (opts.maxClockSkewSeconds ?? getConfig().VIGIL_MAX_CLOCK_SKEW_S) * 1000;
     try {
-      return await handleAllInOneTransaction(byPatient, ctx, rule);
+      return await handleAllInOneTransaction(byStream, ctx, rule, notAfter);
     } catch (err) {
       if (!(err instanceof StateConflict)) throw err;
-      return handlePerPatient(byPatient, ctx, rule);
+      return handlePerStream(byStream, ctx, rule, notAfter);
     }
   }
   return {

@@ -104,8 +104,9 @@ export interface ClearDecision {
 
 export type Decision = RaiseDecision | ClearDecision;
 
-export function alertIdFor(patientId: string, kind: MonitorKind, episodeStartMs: number): string {
-  return `hr-${patientId}-${kind}-${episodeStartMs}`;
+/** `stream`: the patient's device stream (eventing/alert-events.ts streamId). */
+export function alertIdFor(stream: string, kind: MonitorKind, episodeStartMs: number): string {
+  return `hr-${stream}-${kind}-${episodeStartMs}`;
 }
 
 export function isImplausible(bpm: number): boolean {
@@ -160,7 +161,7 @@ function stepKind(
   st: KindState,
   s: Sample,
   k: KindStep,
-  patientId: string,
+  stream: string,
   rule: RuleConfig,
 ): { state: KindState; decision?: Decision } {
   const { kind, beyond, recovered, moreExtreme } = k;
@@ -186,7 +187,7 @@ function stepKind(
   const run = extend(st.pending, s, gap, moreExtreme);
   if (!satisfied(run, k.raiseAfter.seconds, k.raiseAfter.minSamples))
     return { state: { pending: run, open: null } };
-  const alertId = alertIdFor(patientId, kind, run.start);
+  const alertId = alertIdFor(stream, kind, run.start);
   return {
     state: { pending: null, open: { alertId, start: run.start, recovery: null } },
     decision: {
@@ -207,14 +208,14 @@ const higher = (a: number, b: number) => a > b;
 const lower = (a: number, b: number) => a < b;
 
 /**
- * Feeds samples (any order, any duplicates) through the rule. Samples not newer than the state's
- * last time are ignored, so a redelivered or late batch changes nothing.
+ * Feeds one device stream's samples (any order, any duplicates) through the rule. Samples not newer
+ * than the state's last time are ignored, so a redelivered or late batch changes nothing.
  */
 export function evaluate(
   state: MonitorState,
   samples: readonly Sample[],
   limits: HeartRateLimits,
-  patientId: string,
+  stream: string,
   rule: RuleConfig = DEFAULT_RULE,
 ): { state: MonitorState; decisions: Decision[] } {
   const ordered = [...samples].sort((a, b) => a.time - b.time);
@@ -237,7 +238,7 @@ export function evaluate(
         moreExtreme: higher,
         severityOf: () => IMPLAUSIBLE_SEVERITY,
       },
-      patientId,
+      stream,
       rule,
     );
     next.implausible = imp.state;
@@ -254,7 +255,7 @@ export function evaluate(
           moreExtreme: higher,
           severityOf: (run) => severityFor('tachycardia', run.sustained, limits),
         },
-        patientId,
+        stream,
         rule,
       );
       const brady = stepKind(
@@ -268,7 +269,7 @@ export function evaluate(
           moreExtreme: lower,
           severityOf: (run) => severityFor('bradycardia', run.sustained, limits),
         },
-        patientId,
+        stream,
         rule,
       );
       next.tachycardia = tachy.state;

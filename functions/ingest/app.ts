@@ -2,6 +2,7 @@
 // contract, hand to the broker, and answer 202 only once the broker durably accepted everything.
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { getConfig } from '../../config/env.ts';
 import { DATA_SCHEMAS, isContractType, LIMITS } from '../../eventing/contract.ts';
 import type { VigilEvent } from '../../eventing/event.ts';
 import { type EventSink, SinkUnavailableError } from '../../eventing/sink.ts';
@@ -11,6 +12,13 @@ import { ProblemError, problemResponse } from '../../http/problem.ts';
 import type { FunctionMetrics } from '../../observability/metrics.ts';
 import type { Db } from '../../storage/db.ts';
 import type { Device } from '../../storage/patients-store.ts';
+import { isBinaryEeg } from './binary-eeg.ts';
+import {
+  assertHealthAutoExportNotInFuture,
+  assertNotInFuture,
+  clockRejectedEvent,
+  FutureTimeError,
+} from './clock-skew.ts';
 import { modeOf, parseCloudEvents } from './cloudevents-http.ts';
 import { DeviceAuthenticator } from './device-auth.ts';
 import { convertHealthAutoExport } from './health-auto-export.ts';
@@ -25,6 +33,8 @@ export interface IngestOptions {
   admitWaitMs?: number;
   /** Reports whether the process is ready (storage reachable, broker started). */
   ready?: () => boolean;
+  /** How far (s) a sample or chunk time may be ahead of the receive time (default VIGIL_MAX_CLOCK_SKEW_S). */
+  maxClockSkewSeconds?: number;
 }
 
 export function createIngestApp(opts: IngestOptions): Hono {
@@ -33,16 +43,33 @@ export function createIngestApp(opts: IngestOptions): Hono {
   // The declared length is checked from the header alone, never touching `req.body` (perf: see
   // http/body-limit.ts); only chunked bodies are counted while streaming.
   const limit = limitBody(LIMITS.maxBodyBytes);
+  const now = opts.now ?? Date.now;
+  const maxSkew = opts.maxClockSkewSeconds ?? getConfig().VIGIL_MAX_CLOCK_SKEW_S;
   app.use('*', requireDecodableUrl());
+
+  /** Best effort: the device gets its 422 whether or not the broker took the report. */
+  async function reportClockRejection(device: Device, err: FutureTimeError, receivedAt: number) {
+    try {
+      await opts.sink.accept([clockRejectedEvent(device, err, receivedAt)]);
+    } catch {
+      // The broker is full or down; the next refusal reports again.
+    }
+  }
 
   async function handle(
     req: Request,
-    toEvents: (body: Uint8Array, device: Device) => { events: VigilEvent[]; extra?: object },
+    toEvents: (
+      body: Uint8Array,
+      device: Device,
+      receivedAt: number,
+    ) => { events: VigilEvent[]; extra?: object },
   ): Promise<Response> {
     const started = performance.now();
+    const receivedAt = now();
     let outcome = 'accepted';
+    let device: Device | undefined;
     try {
-      const device = await auth.authenticate(req.headers.get('authorization') ?? undefined);
+      device = await auth.authenticate(req.headers.get('authorization') ?? undefined);
       // Wait for room before reading and parsing the body; refuse without parsing if none comes:
       // under overload, parsing what will be refused would only take CPU from accepted events.
       const wait = await opts.sink.admit?.(opts.admitWaitMs ?? 1000);
@@ -51,7 +78,7 @@ export function createIngestApp(opts: IngestOptions): Hono {
           headers: { 'retry-after': String(wait) },
         });
       const body = new Uint8Array(await req.arrayBuffer());
-      const { events, extra } = toEvents(body, device);
+      const { events, extra } = toEvents(body, device, receivedAt);
       let result = { accepted: 0, duplicates: 0 };
       if (events.length) {
         try {
@@ -72,6 +99,7 @@ export function createIngestApp(opts: IngestOptions): Hono {
     } catch (err) {
       if (!(err instanceof ProblemError)) throw err;
       outcome = String(err.status);
+      if (err instanceof FutureTimeError && device) await reportClockRejection(device, err, receivedAt);
       return problemResponse(err);
     } finally {
       opts.metrics.observe(outcome, (performance.now() - started) / 1000);
@@ -79,14 +107,17 @@ export function createIngestApp(opts: IngestOptions): Hono {
   }
 
   app.post('/', limit, (c) =>
-    handle(c.req.raw, (body, device) => {
+    handle(c.req.raw, (body, device, receivedAt) => {
       const batch = modeOf(c.req.raw.headers) === 'batch';
-      return { events: validateDeviceEvents(parseCloudEvents(c.req.raw.headers, body), device, batch) };
+      const events = validateDeviceEvents(parseCloudEvents(c.req.raw.headers, body), device, batch);
+      const binaryEeg = isBinaryEeg((c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase());
+      assertNotInFuture(events, receivedAt, maxSkew, batch, binaryEeg);
+      return { events };
     }),
   );
 
   app.post('/v1/health-auto-export', limit, (c) =>
-    handle(c.req.raw, (body, device) => {
+    handle(c.req.raw, (body, device, receivedAt) => {
       const ct = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
       if (ct !== 'application/json')
         throw new ProblemError(415, 'Health Auto Export must POST JSON (set the automation format to JSON)', [
@@ -102,6 +133,7 @@ export function createIngestApp(opts: IngestOptions): Hono {
       }
       const converted = convertHealthAutoExport(raw, { deviceId: device.id, patientId: device.patientId });
       const events = validateDeviceEvents(converted.events, device, true);
+      assertHealthAutoExportNotInFuture(raw, receivedAt, maxSkew);
       return { events, extra: { samples: converted.samples, ignored: converted.ignored } };
     }),
   );

@@ -1,15 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../eventing/contract.ts';
 import type { VigilEvent } from '../../eventing/event.ts';
-import {
-  AlertTransitionError,
-  acknowledgeAlert,
-  alertAudit,
-  clearAlert,
-  getAlert,
-  InvalidCursorError,
-  listAlerts,
-} from '../../storage/alerts-store.ts';
+import { alertAudit } from '../../storage/alert-audit.ts';
+import { acknowledgeAlert, clearAlert } from '../../storage/alert-lifecycle.ts';
+import { getAlert, InvalidCursorError, listAlerts } from '../../storage/alert-queries.ts';
+import { AlertTransitionError } from '../../storage/alerts-store.ts';
 import type { Db } from '../../storage/db.ts';
 import { testBackends } from '../../storage/testing.ts';
 import { applyAlertEvent } from './alert-events.ts';
@@ -19,21 +14,33 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 function raised(
   alertId: string,
-  o: { patientId?: string; kind?: string; severity?: string; at?: number; id?: string } = {},
+  o: {
+    patientId?: string;
+    kind?: string;
+    severity?: string;
+    priority?: string;
+    at?: number;
+    id?: string;
+    deviceId?: string;
+  } = {},
 ): VigilEvent {
+  const technical = ['device-silent', 'eeg-flatline', 'eeg-clipping', 'hr-implausible'].includes(
+    o.kind ?? '',
+  );
   return {
     specversion: '1.0',
     id: o.id ?? `${alertId}.raised`,
-    source: '/functions/heart-rate-monitor',
+    source: technical ? '/functions/technical-alarms' : '/functions/heart-rate-monitor',
     type: EVENT_TYPES.alertRaised,
     subject: o.patientId ?? 'p1',
     data: {
       alertId,
       patientId: o.patientId ?? 'p1',
       kind: o.kind ?? 'tachycardia',
-      category: 'patient',
+      category: technical ? 'technical' : 'patient',
       severity: o.severity ?? 'major',
-      evidence: { bpm: 150 },
+      ...(o.priority ? { priority: o.priority } : {}),
+      evidence: o.deviceId ? { bpm: 150, deviceId: o.deviceId } : { bpm: 150 },
       raisedAt: iso(o.at ?? T0),
     },
   };
@@ -93,7 +100,7 @@ describe.each(testBackends)('alerts store on $name', (backend) => {
       await applyAlertEvent(tx, raised('a-tx', { patientId: 'tx' }));
       await applyAlertEvent(tx, cleared('a-tx', { patientId: 'tx' }));
     });
-    expect((await getAlert(db, 'a-tx'))?.status).toBe('cleared');
+    expect(await getAlert(db, 'a-tx')).toMatchObject({ status: 'raised', conditionActive: false });
   });
 
   it('merges a second raise for the same open (patient, kind) and audits it', async () => {
@@ -142,7 +149,7 @@ describe.each(testBackends)('alerts store on $name', (backend) => {
     expect(done).toMatchObject({ status: 'cleared', clearedBy: 'dr.house', clearedAt: T0 + 2000 });
     const trail = await alertAudit(db, 'a-life');
     expect(trail.map((e) => [e.action, e.actor, e.fromStatus, e.toStatus, e.note])).toEqual([
-      ['raised', '/functions/heart-rate-monitor', null, 'raised', 'major tachycardia'],
+      ['raised', '/functions/heart-rate-monitor', null, 'raised', 'medium priority tachycardia (major)'],
       ['acknowledged', 'dr.house', 'raised', 'acknowledged', 'seen'],
       ['cleared', 'dr.house', 'acknowledged', 'cleared', 'resolved'],
     ]);
@@ -151,33 +158,104 @@ describe.each(testBackends)('alerts store on $name', (backend) => {
     expect((await getAlert(db, 'a-life-2'))?.status).toBe('raised');
   });
 
-  it('goes raised -> cleared directly', async () => {
-    await applyAlertEvent(db, raised('a-direct', { patientId: 'direct' }));
-    await applyAlertEvent(db, cleared('a-direct', { patientId: 'direct' }));
-    const a = await getAlert(db, 'a-direct');
-    expect(a).toMatchObject({
+  it('latches a physiological alarm: its condition ends, it stays open until acknowledged', async () => {
+    await applyAlertEvent(db, raised('a-latch', { patientId: 'latch' }));
+    await applyAlertEvent(db, cleared('a-latch', { patientId: 'latch' }));
+    expect(await getAlert(db, 'a-latch')).toMatchObject({
+      status: 'raised',
+      conditionActive: false,
+      conditionEndedAt: T0 + 60_000,
+      acknowledgedAt: null,
+    });
+    const open = await listAlerts(db, { patientId: 'latch', status: 'open', limit: 5 });
+    expect(open.items.map((a) => a.alertId)).toEqual(['a-latch']);
+    // a new episode of the same kind while the old one waits for acknowledgement is a new alert
+    await applyAlertEvent(db, raised('a-latch-2', { patientId: 'latch', at: T0 + 90_000 }));
+    expect((await getAlert(db, 'a-latch-2'))?.conditionActive).toBe(true);
+    const acked = await acknowledgeAlert(db, { alertId: 'a-latch', by: 'nurse', at: T0 + 120_000 });
+    expect(acked).toMatchObject({ status: 'cleared', acknowledgedAt: T0 + 120_000, clearedAt: T0 + 120_000 });
+    expect((await alertAudit(db, 'a-latch')).map((e) => e.action)).toEqual([
+      'raised',
+      'condition-ended',
+      'acknowledged',
+      'cleared',
+    ]);
+    const still = await listAlerts(db, { patientId: 'latch', status: 'open', limit: 5 });
+    expect(still.items.map((a) => a.alertId)).toEqual(['a-latch-2']);
+  });
+
+  it('an alarm acknowledged while its condition holds stays open until the condition ends', async () => {
+    await applyAlertEvent(db, raised('a-ack-first', { patientId: 'ackfirst' }));
+    expect(await acknowledgeAlert(db, { alertId: 'a-ack-first', by: 'nurse', at: T0 + 5000 })).toMatchObject({
+      status: 'acknowledged',
+      conditionActive: true,
+    });
+    expect((await listAlerts(db, { patientId: 'ackfirst', status: 'open', limit: 5 })).total).toBe(1);
+    await applyAlertEvent(db, cleared('a-ack-first', { patientId: 'ackfirst' }));
+    expect(await getAlert(db, 'a-ack-first')).toMatchObject({
       status: 'cleared',
+      conditionActive: false,
       clearedBy: 'heart-rate-monitor',
       clearReason: 'back in range',
     });
-    expect((await alertAudit(db, 'a-direct')).map((e) => e.action)).toEqual(['raised', 'cleared']);
+    expect((await alertAudit(db, 'a-ack-first')).map((e) => e.action)).toEqual([
+      'raised',
+      'acknowledged',
+      'cleared',
+    ]);
+  });
+
+  it('a technical alarm does not latch: it ends with its condition', async () => {
+    await applyAlertEvent(db, raised('a-tech', { patientId: 'tech', kind: 'device-silent', deviceId: 'w1' }));
+    await applyAlertEvent(db, cleared('a-tech', { patientId: 'tech', kind: 'device-silent' }));
+    expect(await getAlert(db, 'a-tech')).toMatchObject({ status: 'cleared', conditionActive: false });
+  });
+
+  it("keeps technical alarms per device: one device's alarm ending leaves another's open", async () => {
+    await applyAlertEvent(db, raised('a-w1', { patientId: 'two', kind: 'device-silent', deviceId: 'w1' }));
+    await applyAlertEvent(db, raised('a-w2', { patientId: 'two', kind: 'device-silent', deviceId: 'w2' }));
+    await applyAlertEvent(db, cleared('a-w1', { patientId: 'two', kind: 'device-silent' }));
+    const open = await listAlerts(db, { patientId: 'two', status: 'open', limit: 5 });
+    expect(open.items.map((a) => a.alertId)).toEqual(['a-w2']);
+  });
+
+  it('lists by priority, then newest first', async () => {
+    await applyAlertEvent(db, raised('a-p-seizure', { patientId: 'prio', kind: 'seizure', at: T0 }));
+    await applyAlertEvent(
+      db,
+      raised('a-p-silent', { patientId: 'prio', kind: 'device-silent', deviceId: 'w', at: T0 + 1000 }),
+    );
+    await applyAlertEvent(db, raised('a-p-clip', { patientId: 'prio', kind: 'eeg-clipping', at: T0 + 3000 }));
+    await applyAlertEvent(
+      db,
+      raised('a-p-tachy', { patientId: 'prio', priority: 'high', deviceId: 'x', at: T0 + 2000 }),
+    );
+    const page = await listAlerts(db, { patientId: 'prio', status: 'open', limit: 10 });
+    expect(page.items.map((a) => [a.alertId, a.priority])).toEqual([
+      ['a-p-tachy', 'high'],
+      ['a-p-seizure', 'high'],
+      ['a-p-silent', 'medium'],
+      ['a-p-clip', 'low'],
+    ]);
   });
 
   it('rejects illegal transitions with a typed error and leaves no audit row', async () => {
     await applyAlertEvent(db, raised('a-bad', { patientId: 'bad' }));
-    await acknowledgeAlert(db, { alertId: 'a-bad', by: 'u1' });
-    const again = await acknowledgeAlert(db, { alertId: 'a-bad', by: 'u2' }).catch((e: unknown) => e);
+    await acknowledgeAlert(db, { alertId: 'a-bad', by: 'u1', at: T0 });
+    const again = await acknowledgeAlert(db, { alertId: 'a-bad', by: 'u2', at: T0 }).catch((e: unknown) => e);
     expect(again).toBeInstanceOf(AlertTransitionError);
     expect(again).toMatchObject({ code: 'ALREADY_ACKNOWLEDGED', httpStatus: 409, from: 'acknowledged' });
-    await clearAlert(db, { alertId: 'a-bad', by: 'u1' });
-    await expect(clearAlert(db, { alertId: 'a-bad', by: 'u1' })).rejects.toMatchObject({
+    await clearAlert(db, { alertId: 'a-bad', by: 'u1', reason: 'done', at: T0 });
+    await expect(
+      clearAlert(db, { alertId: 'a-bad', by: 'u1', reason: 'again', at: T0 }),
+    ).rejects.toMatchObject({
       code: 'ALREADY_CLEARED',
       httpStatus: 409,
     });
-    await expect(acknowledgeAlert(db, { alertId: 'a-bad', by: 'u1' })).rejects.toMatchObject({
+    await expect(acknowledgeAlert(db, { alertId: 'a-bad', by: 'u1', at: T0 })).rejects.toMatchObject({
       code: 'ALREADY_CLEARED',
     });
-    await expect(acknowledgeAlert(db, { alertId: 'nope', by: 'u1' })).rejects.toMatchObject({
+    await expect(acknowledgeAlert(db, { alertId: 'nope', by: 'u1', at: T0 })).rejects.toMatchObject({
       code: 'ALERT_NOT_FOUND',
       httpStatus: 404,
     });
@@ -205,18 +283,23 @@ describe.each(testBackends)('alerts store on $name', (backend) => {
     expect(trail[2]?.note).toContain('ALREADY_ACKNOWLEDGED');
   });
 
-  it('keeps an alert cleared when its clear overtakes its raise', async () => {
+  it('when a clear overtakes its raise: the condition has ended, the physiological alarm still latches', async () => {
     await applyAlertEvent(db, cleared('a-late', { patientId: 'late' }));
     await applyAlertEvent(db, raised('a-late', { patientId: 'late', severity: 'critical' }));
     const a = await getAlert(db, 'a-late');
     expect(a).toMatchObject({
-      status: 'cleared',
+      status: 'raised',
+      conditionActive: false,
       severity: 'critical',
       raisedAt: T0,
       evidence: { bpm: 150 },
     });
-    expect((await listAlerts(db, { patientId: 'late', status: 'open', limit: 5 })).total).toBe(0);
-    expect((await alertAudit(db, 'a-late')).map((e) => e.action)).toEqual(['cleared', 'raised-late']);
+    expect((await listAlerts(db, { patientId: 'late', status: 'open', limit: 5 })).total).toBe(1);
+    expect((await alertAudit(db, 'a-late')).map((e) => e.action)).toEqual(['condition-ended', 'raised-late']);
+    // a technical alarm overtaken by its clear stays cleared
+    await applyAlertEvent(db, cleared('a-late-tech', { patientId: 'late', kind: 'device-silent' }));
+    await applyAlertEvent(db, raised('a-late-tech', { patientId: 'late', kind: 'device-silent' }));
+    expect((await getAlert(db, 'a-late-tech'))?.status).toBe('cleared');
   });
 
   it('records invalid alert data as rejected without throwing', async () => {
@@ -259,8 +342,9 @@ describe.each(testBackends)('alerts store on $name', (backend) => {
     const minor = await listAlerts(db, { severity: 'minor', patientId: 'list1', limit: 10 });
     expect(minor.total).toBe(1);
     const ordered = await listAlerts(db, { limit: 500 });
-    const keys = ordered.items.map((a) => [a.raisedAt, a.alertId] as const);
-    const sorted = [...keys].sort((x, y) => y[0] - x[0] || (x[1] < y[1] ? 1 : -1));
+    const rank = { high: 0, medium: 1, low: 2 };
+    const keys = ordered.items.map((a) => [rank[a.priority], a.raisedAt, a.alertId] as const);
+    const sorted = [...keys].sort((x, y) => x[0] - y[0] || y[1] - x[1] || (x[2] < y[2] ? 1 : -1));
     expect(keys).toEqual(sorted);
     await expect(listAlerts(db, { limit: 2, cursor: 'garbage' })).rejects.toBeInstanceOf(InvalidCursorError);
   });

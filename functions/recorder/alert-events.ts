@@ -1,20 +1,24 @@
-// alert.raised / alert.acknowledged / alert.cleared events as changes of the alert store. The
+// alert.raised / .acknowledged / .cleared / .escalated events as changes of the alert store. The
 // recorder applies them inside its transaction; data that breaks the contract is audited as
 // rejected, never retried (a retry could not make it valid).
 import {
+  type AlertRaised,
   alertAcknowledgedData,
   alertClearedData,
+  alertEscalatedData,
   alertRaisedData,
   EVENT_TYPES,
 } from '../../eventing/contract.ts';
 import type { VigilEvent } from '../../eventing/event.ts';
-import { type AlertChange, applyAlertChange } from '../../storage/alerts-store.ts';
+import { type AlertChange, applyAlertChange } from '../../storage/alert-changes.ts';
 import type { Db } from '../../storage/db.ts';
+import { kindPriority } from '../alarm-priority.ts';
 
 const SCHEMAS = {
   [EVENT_TYPES.alertRaised]: { schema: alertRaisedData, kind: 'raise' },
   [EVENT_TYPES.alertAcknowledged]: { schema: alertAcknowledgedData, kind: 'acknowledge' },
   [EVENT_TYPES.alertCleared]: { schema: alertClearedData, kind: 'clear' },
+  [EVENT_TYPES.alertEscalated]: { schema: alertEscalatedData, kind: 'escalate' },
 } as const;
 
 /** True for the event types applyAlertEvent acts on. */
@@ -27,7 +31,13 @@ export function alertChangeOf(event: VigilEvent): AlertChange | undefined {
   if (!isAlertEvent(event)) return undefined;
   const { schema, kind } = SCHEMAS[event.type as keyof typeof SCHEMAS];
   const parsed = schema.safeParse(event.data);
-  if (parsed.success) return { kind, data: parsed.data } as AlertChange;
+  if (parsed.success) {
+    if (kind === 'raise') {
+      const d = parsed.data as AlertRaised;
+      return { kind, data: { ...d, priority: d.priority ?? kindPriority(d.kind) } };
+    }
+    return { kind, data: parsed.data } as AlertChange;
+  }
   const rawId = (event.data as { alertId?: unknown } | undefined)?.alertId;
   const issue = parsed.error.issues[0];
   return {
@@ -38,11 +48,11 @@ export function alertChangeOf(event: VigilEvent): AlertChange | undefined {
 }
 
 /**
- * Applies one alert event to the store. Idempotent on (source, id): the same event twice changes
- * nothing the second time. Other event types are ignored.
+ * Applies one alert event to the store at `now` (the recorder's clock). Idempotent on (source, id): the
+ * same event twice changes nothing the second time. Other event types are ignored.
  */
-export async function applyAlertEvent(db: Db, event: VigilEvent): Promise<void> {
+export async function applyAlertEvent(db: Db, event: VigilEvent, now = Date.now()): Promise<void> {
   const change = alertChangeOf(event);
   if (change)
-    await applyAlertChange(db, change, { eventKey: `${event.source} ${event.id}`, actor: event.source });
+    await applyAlertChange(db, change, { eventKey: `${event.source} ${event.id}`, actor: event.source, now });
 }

@@ -21,7 +21,7 @@ export async function recordEvents(
     await insertRows(tx, 'eeg_chunks', EEG_COLS, rows.eeg, { ignoreDuplicates: true });
     await insertRows(tx, 'heart_rate_samples', HR_COLS, rows.heartRate, { ignoreDuplicates: true });
     await insertRows(tx, 'predictions', PREDICTION_COLS, rows.predictions, { ignoreDuplicates: true });
-    for (const e of events) if (isAlertEvent(e)) await applyAlertEvent(tx, e);
+    for (const e of events) if (isAlertEvent(e)) await applyAlertEvent(tx, e, receivedAt);
     await touchDevices(tx, rows.lastSeen);
     return fresh;
   });

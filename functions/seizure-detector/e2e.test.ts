@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../eventing/contract.ts';
 import { BONN_SAMPLE_RATE_HZ, parseBonnText } from '../../recordings/bonn.ts';
 import { postAsDevice, startTestRuntime, type TestRuntime } from '../../runtime/testing.ts';
-import { alertAudit, listAlerts } from '../../storage/alerts-store.ts';
+import { alertAudit } from '../../storage/alert-audit.ts';
+import { listAlerts } from '../../storage/alert-queries.ts';
 import { recordingChunks } from './preprocess.ts';
 
 const T0 = Date.UTC(2024, 4, 1, 9, 0, 0);
@@ -36,7 +37,7 @@ describe.each(['sqlite', 'mysql'] as const)('seizure detection end to end on %s'
       },
     });
 
-  it('stores a prediction per chunk and one seizure alert (device retry included), cleared when the EEG calms', async () => {
+  it('stores a prediction per chunk and one seizure alert (device retry included), its condition ended when the EEG calms', async () => {
     const seizure = recordingChunks(load('setE/S046.txt'), BONN_SAMPLE_RATE_HZ);
     for (const [i, part] of seizure.entries()) {
       expect(await post(`sz-${i}`, T0 + i * 10_000, part)).toBe(202);
@@ -63,17 +64,22 @@ describe.each(['sqlite', 'mysql'] as const)('seizure detection end to end on %s'
       raisedBy: '/functions/seizure-detector',
       raisedAt: T0 + 3_600_000,
     });
-    expect(raised.items[0]!.alertId).toMatch(new RegExp(`^seizure-${rt.device.patientId}-\\d+$`));
+    expect(raised.items[0]!.alertId).toMatch(
+      new RegExp(`^seizure-${rt.device.patientId}-${rt.device.deviceId}-\\d+$`),
+    );
 
     const normal = recordingChunks(load('setA/Z004.txt'), BONN_SAMPLE_RATE_HZ);
     for (const [i, part] of normal.entries())
       expect(await post(`n-${i}`, T0 + 30_000 + i * 10_000, part)).toBe(202);
     await rt.idle();
     const after = await listAlerts(rt.db, { patientId: rt.device.patientId, kind: 'seizure', limit: 10 });
-    expect(after.items.map((a) => [a.status, a.clearedBy])).toEqual([['cleared', 'seizure-detector']]);
-    expect((await alertAudit(rt.db, after.items[0]!.alertId)).map((e) => e.action)).toEqual([
-      'raised',
-      'cleared',
+    // latched: the condition ended, the alert waits for a person to acknowledge it
+    expect(after.items.map((a) => [a.status, a.conditionActive, a.priority])).toEqual([
+      ['raised', false, 'high'],
+    ]);
+    expect((await alertAudit(rt.db, after.items[0]!.alertId)).map((e) => [e.action, e.actor])).toEqual([
+      ['raised', '/functions/seizure-detector'],
+      ['condition-ended', 'seizure-detector'],
     ]);
   });
 });

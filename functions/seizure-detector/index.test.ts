@@ -10,7 +10,7 @@ import {
 import type { VigilEvent } from '../../eventing/event.ts';
 import type { FunctionContext } from '../../eventing/subscriber.ts';
 import { BONN_SAMPLE_RATE_HZ, parseBonnText } from '../../recordings/bonn.ts';
-import { getAlert, listAlerts } from '../../storage/alerts-store.ts';
+import { getAlert, listAlerts } from '../../storage/alert-queries.ts';
 import type { Db } from '../../storage/db.ts';
 import { readState, writeState } from '../../storage/function-state.ts';
 import { testBackends } from '../../storage/testing.ts';
@@ -32,18 +32,24 @@ const load = (rel: string) => parseBonnText(readFileSync(demo(rel), 'latin1'), r
 const T0 = Date.parse('2024-05-01T10:00:00.000Z');
 
 /** A recording as the 10-s chunks a device sends, starting at t0 (chunk i starts i·10 s later). */
-function chunkEvents(samples: Float64Array, patientId: string, t0: number, tag: string): VigilEvent[] {
+function chunkEvents(
+  samples: Float64Array,
+  patientId: string,
+  t0: number,
+  tag: string,
+  deviceId = 'dev-1',
+): VigilEvent[] {
   return recordingChunks(samples, BONN_SAMPLE_RATE_HZ).map((part, i) => ({
     specversion: '1.0',
     id: `${tag}-${i}`,
-    source: '/devices/dev-1',
+    source: `/devices/${deviceId}`,
     type: EVENT_TYPES.eegChunk,
     subject: patientId,
     time: new Date(t0 + i * 10_000).toISOString(),
     datacontenttype: 'application/json',
     data: {
       patientId,
-      deviceId: 'dev-1',
+      deviceId,
       startTime: new Date(t0 + i * 10_000).toISOString(),
       sampleRateHz: BONN_SAMPLE_RATE_HZ,
       channels: ['T5'],
@@ -102,7 +108,7 @@ describe.each(testBackends)('seizure-detector on $name', (backend) => {
       severity: 'critical',
       patientId: 'pat-seizure',
     });
-    expect(data.alertId).toMatch(/^seizure-pat-seizure-\d+$/);
+    expect(data.alertId).toMatch(/^seizure-pat-seizure-dev-1-\d+$/);
     expect(raised[0]!.id).toBe(`${data.alertId}.raised`);
     expect(data.raisedAt).toBe(new Date(T0 + 60_000).toISOString());
     expect(Array.isArray(data.evidence.windows)).toBe(true);
@@ -123,8 +129,8 @@ describe.each(testBackends)('seizure-detector on $name', (backend) => {
     const c = alertClearedData.parse(cleared[0]!.data);
     expect(c.alertId).toBe(alertRaisedData.parse(raised[0]!.data).alertId);
     expect(c.by).toBe(FUNCTION_NAME);
-    expect((await getAlert(db, c.alertId))?.status).toBe('cleared');
-    const st = await readState<DetectorState>(db, FUNCTION_NAME, 'pat-end');
+    expect(await getAlert(db, c.alertId)).toMatchObject({ status: 'raised', conditionActive: false });
+    const st = await readState<DetectorState>(db, FUNCTION_NAME, 'pat-end/dev-1');
     expect(st?.value.episode.episode).toBeNull();
   });
 
@@ -138,7 +144,7 @@ describe.each(testBackends)('seizure-detector on $name', (backend) => {
     const raced = (await Promise.all([...sz, ...sz].map((ev) => seizureDetector.handle(ev, ctx)))).flat();
     const ids = new Set(raced.filter((e) => e.type === EVENT_TYPES.alertRaised).map((e) => e.id));
     expect(ids.size).toBe(1);
-    const st = await readState<DetectorState>(db, FUNCTION_NAME, 'pat-race');
+    const st = await readState<DetectorState>(db, FUNCTION_NAME, 'pat-race/dev-1');
     expect(st?.value.episode.lastWindowStartMs).toBe(T0 + 20_000 + 2_000);
     expect(seizureAlertId('p', 5)).toBe('seizure-p-5');
   });
@@ -158,7 +164,7 @@ describe.each(testBackends)('seizure-detector on $name', (backend) => {
     const inMemory = await evaluateSignals(model, [samples], BONN_SAMPLE_RATE_HZ);
     expect(predictions).toEqual(inMemory.windows.map((w) => w.channelProbabilities));
 
-    const before = (await readState<DetectorState>(db, FUNCTION_NAME, 'pat-ctx'))!.value.context!;
+    const before = (await readState<DetectorState>(db, FUNCTION_NAME, 'pat-ctx/dev-1'))!.value.context!;
     expect(before.channels).toEqual(['T5']);
     expect(before.history.windows).toBe(7);
     // a late redelivery of the first chunk is scored without context and leaves the stored one alone
@@ -170,7 +176,9 @@ describe.each(testBackends)('seizure-detector on $name', (backend) => {
       BONN_SAMPLE_RATE_HZ,
     );
     expect(lateP.windowProbabilities).toEqual(alone.windowProbabilities);
-    expect((await readState<DetectorState>(db, FUNCTION_NAME, 'pat-ctx'))!.value.context).toEqual(before);
+    expect((await readState<DetectorState>(db, FUNCTION_NAME, 'pat-ctx/dev-1'))!.value.context).toEqual(
+      before,
+    );
   });
 
   it('starts a new context after a gap or when the montage changes', async () => {
@@ -201,10 +209,16 @@ describe.each(testBackends)('seizure-detector on $name', (backend) => {
     const model = await loadSeizureModel();
     const chunks = chunkEvents(load('setE/S046.txt'), 'pat-upgrade', T0, 'up');
     await seizureDetector.handle(chunks[0]!, ctx);
-    const stored = (await readState<DetectorState>(db, FUNCTION_NAME, 'pat-upgrade'))!;
+    const stored = (await readState<DetectorState>(db, FUNCTION_NAME, 'pat-upgrade/dev-1'))!;
     const old = { ...stored.value.context!, history: { ...stored.value.context!.history, windows: 3 } };
     expect(
-      await writeState(db, FUNCTION_NAME, 'pat-upgrade', { ...stored.value, context: old }, stored.version),
+      await writeState(
+        db,
+        FUNCTION_NAME,
+        'pat-upgrade/dev-1',
+        { ...stored.value, context: old },
+        stored.version,
+      ),
     ).toBe(true);
     const replies = await seizureDetector.handle(chunks[1]!, ctx);
     const p = eegPredictionData.parse(replies.find((e) => e.type === EVENT_TYPES.eegPrediction)!.data);
@@ -214,8 +228,29 @@ describe.each(testBackends)('seizure-detector on $name', (backend) => {
     );
     // and the context it stores now is this model's again
     expect(
-      (await readState<DetectorState>(db, FUNCTION_NAME, 'pat-upgrade'))!.value.context!.history.windows,
+      (await readState<DetectorState>(db, FUNCTION_NAME, 'pat-upgrade/dev-1'))!.value.context!.history
+        .windows,
     ).toBe(7);
+  });
+
+  it("keeps the episode per device: another device's later EEG does not hide this one's seizure", async () => {
+    const [later] = chunkEvents(load('setA/Z004.txt'), 'pat-two', T0 + 40_000, 'two-n', 'dev-2');
+    await deliver(later!);
+    const out: VigilEvent[] = [];
+    for (const ev of chunkEvents(load('setE/S046.txt'), 'pat-two', T0, 'two-sz'))
+      out.push(...(await deliver(ev)));
+    expect(out.filter((e) => e.type === EVENT_TYPES.alertRaised)).toHaveLength(1);
+  });
+
+  it('a chunk dated in the future is scored but never moves the episode state', async () => {
+    const [future] = chunkEvents(load('setA/Z004.txt'), 'pat-2099', Date.parse('2099-01-01T00:00:00Z'), 'f');
+    const replies = await deliver(future!);
+    expect(replies.map((e) => e.type)).toEqual([EVENT_TYPES.eegPrediction]);
+    expect(await readState(db, FUNCTION_NAME, 'pat-2099/dev-1')).toBeUndefined();
+    const out: VigilEvent[] = [];
+    for (const ev of chunkEvents(load('setE/S046.txt'), 'pat-2099', T0, 'f-sz'))
+      out.push(...(await deliver(ev)));
+    expect(out.filter((e) => e.type === EVENT_TYPES.alertRaised)).toHaveLength(1);
   });
 
   it('rejects a chunk that breaks the contract (so the broker dead-letters it) and ignores other types', async () => {

@@ -1,9 +1,12 @@
 // seizure-detector: org.vigil.eeg.chunk → org.vigil.eeg.prediction, plus org.vigil.alert.raised once per
 // seizure episode and org.vigil.alert.cleared when the episode ends. The episode state and the last
-// windows of the patient's EEG (the next chunk's context) live in function_state (one row per patient),
-// so they survive chunks, restarts and replicas.
+// windows of the EEG (the next chunk's context) live in function_state, one row per (patient, device):
+// the rule orders windows by time, so one device's clock must not make another's windows look old. A
+// chunk stamped further ahead of the function's clock than the allowed skew is scored but never moves
+// the episode state. State survives chunks, restarts and replicas.
 
-import { alertClearedEvent, alertRaisedEvent } from '../../eventing/alert-events.ts';
+import { getConfig } from '../../config/env.ts';
+import { alertClearedEvent, alertRaisedEvent, streamId } from '../../eventing/alert-events.ts';
 import {
   type AlertCleared,
   type AlertRaised,
@@ -15,6 +18,7 @@ import {
 import type { VigilEvent } from '../../eventing/event.ts';
 import type { FunctionContext, VigilFunction } from '../../eventing/subscriber.ts';
 import { readState, writeState } from '../../storage/function-state.ts';
+import { kindPriority } from '../alarm-priority.ts';
 import { decodeHistory, encodeHistory, type WindowHistory } from './context.ts';
 import { type ChunkDetection, detectChunk } from './detect.ts';
 import type { Detect } from './detection-pool.ts';
@@ -36,7 +40,7 @@ const WINDOW_MS = WINDOW_SECONDS * 1000;
 const REMEMBERED_CHUNKS = 8;
 const MAX_WRITE_ATTEMPTS = 20;
 
-/** What function_state holds per patient. */
+/** What function_state holds per (patient, device). */
 export interface DetectorState {
   episode: EpisodeState;
   /** The open episode's alert, if any. */
@@ -61,8 +65,14 @@ const INITIAL_STATE: DetectorState = {
   context: null,
 };
 
-export function seizureAlertId(patientId: string, episodeStartMs: number): string {
-  return `seizure-${patientId}-${episodeStartMs}`;
+/** `stream`: the patient's device stream (eventing/alert-events.ts streamId). */
+export function seizureAlertId(stream: string, episodeStartMs: number): string {
+  return `seizure-${stream}-${episodeStartMs}`;
+}
+
+/** The function_state key of a chunk's stream. */
+export function detectorStateKey(chunk: Pick<EegChunk, 'patientId' | 'deviceId'>): string {
+  return `${chunk.patientId}/${chunk.deviceId}`;
 }
 
 export interface DetectorOptions {
@@ -74,6 +84,8 @@ export interface DetectorOptions {
    * a DetectionPool's so feature extraction runs beside its event loop.
    */
   detect?: Detect;
+  /** How far ahead of the function's clock a chunk may start and still count (default VIGIL_MAX_CLOCK_SKEW_S). */
+  maxClockSkewSeconds?: number;
 }
 
 export function createSeizureDetector(options: DetectorOptions = {}): VigilFunction {
@@ -97,7 +109,8 @@ export function createSeizureDetector(options: DetectorOptions = {}): VigilFunct
         options.detect ??
         (async (samples, rate, history) =>
           detectChunk(await loadSeizureModel(options.modelDir), samples, rate, history));
-      return detectAndUpdate(event, chunk, detect, info, rule, ctx);
+      const skew = options.maxClockSkewSeconds ?? getConfig().VIGIL_MAX_CLOCK_SKEW_S;
+      return detectAndUpdate(event, chunk, detect, info, rule, ctx, skew);
     },
   };
 }
@@ -174,17 +187,22 @@ async function detectAndUpdate(
   info: ModelInfo,
   rule: EpisodeRule,
   ctx: FunctionContext,
+  maxClockSkewSeconds: number,
 ): Promise<VigilEvent[]> {
   const chunkKey = `${input.source} ${input.id}`;
   const startMs = Date.parse(chunk.startTime);
+  const key = detectorStateKey(chunk);
+  const stream = streamId(chunk.patientId, chunk.deviceId);
+  const future = startMs > ctx.now() + maxClockSkewSeconds * 1000;
   for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-    const current = await readState<DetectorState>(ctx.db, FUNCTION_NAME, chunk.patientId);
+    const current = await readState<DetectorState>(ctx.db, FUNCTION_NAME, key);
     const state = current?.value ?? INITIAL_STATE;
     const late = isLate(state.context, startMs);
-    const history = late ? null : historyBefore(state.context, chunk, startMs, rule);
+    const history = late || future ? null : historyBefore(state.context, chunk, startMs, rule);
     const d = await detect(chunk.samples, chunk.sampleRateHz, history);
     if (d.windowScores.length === 0) return []; // shorter than one window: nothing to say
     const prediction = predictionEvent(input, chunk, d, info);
+    if (future) return [prediction];
     const seen = state.emitted.find((e) => e.chunk === chunkKey);
     // redelivery: same events, same ids; storage drops the duplicates
     if (seen) return [prediction, ...seen.events];
@@ -197,11 +215,9 @@ async function detectAndUpdate(
       const step = stepEpisode(episode, rule, windowStartMs, positive);
       episode = step.state;
       if (!step.transition) return;
-      const ev = transitionEvent(step.transition, chunk, d, info, rule, startMs, ctx);
+      const ev = transitionEvent(step.transition, chunk, d, info, rule, startMs, ctx, stream);
       openAlertId =
-        step.transition.kind === 'onset'
-          ? seizureAlertId(chunk.patientId, step.transition.episodeStartMs)
-          : null;
+        step.transition.kind === 'onset' ? seizureAlertId(stream, step.transition.episodeStartMs) : null;
       events.push(ev);
     });
     // every window already counted (old or replayed data): nothing new to store
@@ -221,11 +237,11 @@ async function detectAndUpdate(
             history: encodeHistory(d.history),
           },
     };
-    if (await writeState(ctx.db, FUNCTION_NAME, chunk.patientId, next, current?.version ?? 0))
+    if (await writeState(ctx.db, FUNCTION_NAME, key, next, current?.version ?? 0))
       return [prediction, ...events];
   }
   throw new Error(
-    `seizure-detector: episode state of one patient kept changing under ${MAX_WRITE_ATTEMPTS} attempts`,
+    `seizure-detector: episode state of one device stream kept changing under ${MAX_WRITE_ATTEMPTS} attempts`,
   );
 }
 
@@ -237,8 +253,9 @@ function transitionEvent(
   rule: EpisodeRule,
   chunkStartMs: number,
   ctx: FunctionContext,
+  stream: string,
 ): VigilEvent {
-  const alertId = seizureAlertId(chunk.patientId, t.episodeStartMs);
+  const alertId = seizureAlertId(stream, t.episodeStartMs);
   const at = new Date(ctx.now()).toISOString();
   if (t.kind === 'onset') {
     const data: AlertRaised = {
@@ -247,6 +264,7 @@ function transitionEvent(
       kind: 'seizure',
       category: 'patient',
       severity: 'critical',
+      priority: kindPriority('seizure'),
       raisedAt: at,
       evidence: {
         modelVersion: info.modelVersion,

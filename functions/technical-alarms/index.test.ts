@@ -3,7 +3,7 @@ import { loadConfig } from '../../config/env.ts';
 import { alertClearedData, alertRaisedData, EVENT_TYPES } from '../../eventing/contract.ts';
 import type { VigilEvent } from '../../eventing/event.ts';
 import type { FunctionContext } from '../../eventing/subscriber.ts';
-import { listAlerts } from '../../storage/alerts-store.ts';
+import { listAlerts } from '../../storage/alert-queries.ts';
 import type { Db } from '../../storage/db.ts';
 import { readState } from '../../storage/function-state.ts';
 import {
@@ -187,6 +187,50 @@ describe('technical-alarms function', () => {
     await revokeDevice(db, dev.deviceId, now);
     const revoked = await feed([check(7)]);
     expect(alertClearedData.parse(revoked[0]!.data).reason).toMatch(/revoked/);
+  });
+
+  it('raises device-clock-wrong after 3 refusals in 5 min from one device, and clears it after 5 quiet min', async () => {
+    let k = 0;
+    const refused = (deviceId: string, at: number): VigilEvent => ({
+      specversion: '1.0',
+      id: `clock-${k++}`,
+      source: '/functions/ingest',
+      type: EVENT_TYPES.clockRejected,
+      data: {
+        patientId: 'pt',
+        deviceId,
+        field: 'data.samples[0].time',
+        time: '2099-01-01T00:00:00.000Z',
+        receivedAt: new Date(at).toISOString(),
+        aheadSeconds: 2e9,
+      },
+    });
+    const check = (n: number): VigilEvent => ({
+      specversion: '1.0',
+      id: `clock-check-${n}`,
+      source: '/runtime/technical-check',
+      type: EVENT_TYPES.technicalCheck,
+      data: {},
+    });
+    const C0 = T0 + 10_000_000;
+    // two refusals, then one more after the window: no alarm; a second device's refusals do not add up
+    expect(await feed([refused('w1', C0), refused('w1', C0 + 1000), refused('w2', C0 + 2000)])).toEqual([]);
+    expect(await feed([refused('w1', C0 + 400_000)])).toEqual([]);
+    expect(await feed([refused('w2', C0 + 401_000)])).toEqual([]);
+    expect(await feed([refused('w2', C0 + 402_000)])).toEqual([]);
+    const raised = await feed([refused('w2', C0 + 403_000)]);
+    expect(raised.map((r) => r.id)).toEqual([`clock-w2-${C0 + 401_000}.raised`]);
+    expect(alertRaisedData.parse(raised[0]!.data)).toMatchObject({
+      kind: 'device-clock-wrong',
+      category: 'technical',
+      evidence: expect.objectContaining({ deviceId: 'w2', rejections: 3 }),
+    });
+    expect(await feed([refused('w2', C0 + 404_000)])).toEqual([]); // one alarm per episode
+    now = C0 + 404_000 + 299_000;
+    expect(await feed([check(1)])).toEqual([]);
+    now = C0 + 404_000 + 300_000;
+    const cleared = await feed([check(2)]);
+    expect(cleared.map((r) => r.id)).toEqual([`clock-w2-${C0 + 401_000}.cleared`]);
   });
 
   it('ends the device-silent alarm of a retired device and raises none for it again', async () => {

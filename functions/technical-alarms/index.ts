@@ -7,12 +7,18 @@
 //   before and has been silent for VIGIL_DEVICE_SILENT_SECONDS (default 60) raises device-silent once;
 //   it is cleared when the device is heard again, retired or revoked (and never raised for those). The alert id carries the device's
 //   last_seen_at, so concurrent checks on several replicas name the same alert.
+// - device.clock-rejected (ingest refused data stamped too far in the future): CLOCK_REJECTIONS refusals
+//   from one device within CLOCK_WINDOW_SECONDS raise device-clock-wrong (monitoring through that device
+//   is lost); cleared by a technical check once the device has gone CLOCK_WINDOW_SECONDS without one.
+// - Every technical check also escalates high-priority alarms left unacknowledged (escalation.ts): the
+//   alarm system's periodic checks live in this one function.
 
 import { getConfig } from '../../config/env.ts';
 import { alertClearedEvent, alertRaisedEvent } from '../../eventing/alert-events.ts';
 import {
   type AlertCleared,
   type AlertRaised,
+  clockRejectedData,
   type EegChunk,
   EVENT_TYPES,
   eegChunkData,
@@ -20,6 +26,8 @@ import {
 import type { VigilEvent } from '../../eventing/event.ts';
 import type { FunctionContext, VigilFunction } from '../../eventing/subscriber.ts';
 import { readState, updateState, writeState } from '../../storage/function-state.ts';
+import { kindPriority } from '../alarm-priority.ts';
+import { escalations } from './escalation.ts';
 import {
   assessChunk,
   type ChannelFinding,
@@ -38,6 +46,9 @@ export const EEG_CLEAR_SECONDS = 5;
 /** Chunks further apart than this do not continue a run (nothing is known about the gap). */
 export const EEG_MAX_GAP_SECONDS = 10;
 export const DEFAULT_DEVICE_SILENT_SECONDS = 60;
+/** One refusal can be a glitch; three in five minutes is a clock that is wrong. */
+export const CLOCK_REJECTIONS = 3;
+export const CLOCK_WINDOW_SECONDS = 300;
 
 type EegKind = 'eeg-flatline' | 'eeg-clipping';
 
@@ -65,6 +76,14 @@ export interface EegDeviceState {
 
 export interface SilentState {
   open: Record<string, { alertId: string; patientId: string; lastSeenAt: number }>;
+  recent: Recent[];
+}
+
+export interface ClockState {
+  devices: Record<
+    string,
+    { patientId: string; rejections: number[]; open: { alertId: string; since: number } | null }
+  >;
   recent: Recent[];
 }
 
@@ -136,6 +155,7 @@ export function stepEeg(
       kind,
       category: 'technical',
       severity: 'minor',
+      priority: kindPriority(kind),
       evidence,
       raisedAt: iso(chunk.end),
     }),
@@ -317,6 +337,7 @@ async function handleCheck(
           kind: 'device-silent',
           category: 'technical',
           severity: 'major',
+          priority: kindPriority('device-silent'),
           evidence: {
             deviceId: dv.id,
             lastSeenAt: iso(lastSeen),
@@ -331,15 +352,108 @@ async function handleCheck(
   });
 }
 
-export function createTechnicalAlarms(opts: { deviceSilentSeconds?: number } = {}): VigilFunction {
+const CLOCK_KEY = 'device-clock';
+
+function clockOpen(st: ClockState): boolean {
+  return Object.values(st.devices).some((d) => d.open);
+}
+
+async function handleClockRejected(event: VigilEvent, ctx: FunctionContext): Promise<VigilEvent[]> {
+  const parsed = clockRejectedData.safeParse(event.data);
+  if (!parsed.success)
+    throw new Error(`${TECHNICAL_ALARMS}: invalid ${event.type} data: ${parsed.error.issues[0]?.message}`);
+  const d = parsed.data;
+  const at = Date.parse(d.receivedAt);
+  const key = `${event.source} ${event.id}`;
+  return updateState<ClockState, VigilEvent[]>(ctx.db, TECHNICAL_ALARMS, CLOCK_KEY, (cur) => {
+    const st = cur ?? { devices: {}, recent: [] };
+    const seen = st.recent.find((r) => r.key === key);
+    if (seen) return { value: st, result: seen.replies };
+    const dev = st.devices[d.deviceId] ?? { patientId: d.patientId, rejections: [], open: null };
+    const rejections = [...dev.rejections, at]
+      .filter((t) => at - t < CLOCK_WINDOW_SECONDS * 1000)
+      .slice(-CLOCK_REJECTIONS);
+    const replies: VigilEvent[] = [];
+    let open = dev.open;
+    if (!open && rejections.length >= CLOCK_REJECTIONS) {
+      const alertId = `clock-${d.deviceId}-${rejections[0]}`;
+      open = { alertId, since: rejections[0]! };
+      replies.push(
+        raisedEvent({
+          alertId,
+          patientId: d.patientId,
+          kind: 'device-clock-wrong',
+          category: 'technical',
+          severity: 'major',
+          priority: kindPriority('device-clock-wrong'),
+          evidence: {
+            deviceId: d.deviceId,
+            rejections: rejections.length,
+            windowSeconds: CLOCK_WINDOW_SECONDS,
+            lastField: d.field,
+            lastTime: d.time,
+            aheadSeconds: Math.round(d.aheadSeconds),
+          },
+          raisedAt: d.receivedAt,
+        }),
+      );
+    }
+    const devices = { ...st.devices, [d.deviceId]: { patientId: d.patientId, rejections, open } };
+    return { value: { devices, recent: rememberReplies(st.recent, key, replies) }, result: replies };
+  });
+}
+
+/** Clears device-clock-wrong for devices refused nothing for a whole window. */
+async function clearClockAlarms(event: VigilEvent, ctx: FunctionContext): Promise<VigilEvent[]> {
+  const cur = await readState<ClockState>(ctx.db, TECHNICAL_ALARMS, CLOCK_KEY);
+  if (!cur || !clockOpen(cur.value)) return []; // the common case: a read, no write
+  const now = ctx.now();
+  const key = `${event.source} ${event.id}`;
+  return updateState<ClockState, VigilEvent[]>(ctx.db, TECHNICAL_ALARMS, CLOCK_KEY, (c) => {
+    const st = c ?? { devices: {}, recent: [] };
+    const seen = st.recent.find((r) => r.key === key);
+    if (seen) return { value: st, result: seen.replies };
+    const devices = { ...st.devices };
+    const replies: VigilEvent[] = [];
+    for (const [deviceId, dev] of Object.entries(st.devices)) {
+      const last = dev.rejections[dev.rejections.length - 1] ?? 0;
+      if (!dev.open || now - last < CLOCK_WINDOW_SECONDS * 1000) continue;
+      devices[deviceId] = { ...dev, rejections: [], open: null };
+      replies.push(
+        clearedEvent({
+          alertId: dev.open.alertId,
+          patientId: dev.patientId,
+          kind: 'device-clock-wrong',
+          by: TECHNICAL_ALARMS,
+          at: iso(now),
+          reason: `no data refused for its time since ${iso(last)}`,
+        }),
+      );
+    }
+    return { value: { devices, recent: rememberReplies(st.recent, key, replies) }, result: replies };
+  });
+}
+
+export function createTechnicalAlarms(
+  opts: { deviceSilentSeconds?: number; escalationDelaySeconds?: number } = {},
+): VigilFunction {
   async function handleBatch(events: VigilEvent[], ctx: FunctionContext): Promise<VigilEvent[]> {
     const chunks = events.filter((e) => e.type === EVENT_TYPES.eegChunk).map(parseChunk);
     const replies = chunks.length ? await handleChunks(chunks, ctx) : [];
     for (const e of events)
-      if (e.type === EVENT_TYPES.technicalCheck || e.type === PING_SOURCE_TYPE)
+      if (e.type === EVENT_TYPES.technicalCheck || e.type === PING_SOURCE_TYPE) {
         replies.push(
           ...(await handleCheck(e, ctx, opts.deviceSilentSeconds ?? getConfig().VIGIL_DEVICE_SILENT_SECONDS)),
         );
+        replies.push(...(await clearClockAlarms(e, ctx)));
+        replies.push(
+          ...(await escalations(
+            ctx,
+            TECHNICAL_ALARMS_SOURCE,
+            opts.escalationDelaySeconds ?? getConfig().VIGIL_ESCALATION_DELAY_S,
+          )),
+        );
+      } else if (e.type === EVENT_TYPES.clockRejected) replies.push(...(await handleClockRejected(e, ctx)));
     return replies;
   }
   return { name: TECHNICAL_ALARMS, handle: (event, ctx) => handleBatch([event], ctx), handleBatch };
