@@ -98,18 +98,21 @@ describe('BIDMC replay through heart-rate-monitor', () => {
 
   /** Streams a record in one-minute uploads, records every reply like the recorder, returns what is stored. */
   async function replay(patientId: string, rows: Row[]): Promise<Expected[]> {
-    const ctx = { db, now: () => T0 };
     const samples = rows
       .filter((r) => !Number.isNaN(r.hr))
       .map((r) => ({ time: new Date(T0 + r.second * 1000).toISOString(), bpm: r.hr }));
     for (let i = 0; i < samples.length; i += 60) {
+      const batch = samples.slice(i, i + 60);
+      // Uploaded as the minute ends, as a live monitor would: samples ahead of the function's clock by
+      // more than the allowed skew are refused (#14), so the replay's clock follows the record.
+      const ctx = { db, now: () => Date.parse(batch[batch.length - 1]!.time) };
       const event: VigilEvent = {
         specversion: '1.0',
         id: `${patientId}-${i}`,
         source: '/devices/bidmc-monitor',
         type: EVENT_TYPES.heartRateSample,
         subject: patientId,
-        data: { patientId, deviceId: 'bidmc-monitor', source: 'bidmc', samples: samples.slice(i, i + 60) },
+        data: { patientId, deviceId: 'bidmc-monitor', source: 'bidmc', samples: batch },
       };
       // Every upload is delivered twice (at-least-once): the second must change nothing.
       for (let attempt = 0; attempt < 2; attempt++)
@@ -121,7 +124,9 @@ describe('BIDMC replay through heart-rate-monitor', () => {
         kind: a.kind,
         start: Number(a.evidence.episodeStart ? Date.parse(String(a.evidence.episodeStart)) : Number.NaN),
         raisedAt: a.raisedAt,
-        clearedAt: a.clearedAt,
+        // A physiological alarm latches (#14): the rule ends the condition, the alert stays open until a
+        // person acknowledges it, so the rule's clear is the condition's end and nothing is cleared.
+        clearedAt: a.clearedAt === null ? a.conditionEndedAt : Number.NaN,
       }))
       .sort((a, b) => a.raisedAt - b.raisedAt);
   }
