@@ -198,7 +198,7 @@ describe('the dashboard as clinicians read it, in Chromium', () => {
     const desc = (await page.textContent('#eeg-desc'))!;
     expect(await page.textContent('main')).not.toMatch(/counts as seizure at|≥ 0\.0/);
     expect(await page.textContent('.legend')).toContain(
-      'an alert is raised when 3 of 4 seconds in a row look seizure-like',
+      'an alert is raised when 4 of 5 seconds in a row look seizure-like',
     );
     expect(desc).toContain('sensitivity 7 µV/mm (scale bar 70 µV)');
     expect(desc).toContain('20 s');

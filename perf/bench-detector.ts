@@ -1,5 +1,5 @@
 // Seizure-detector benchmark: one-second channel windows per second through the served path
-// (resample + features + context + one batched ONNX call per chunk) on one event loop and on a
+// (resample + features + context + adaptation + one batched ONNX call per chunk) on one event loop and on a
 // DetectionPool with a thread per core, and the latency of the whole function (detection + episode
 // state in SQLite) for a 23-channel × 1 s × 256 Hz chunk.
 // Run: npx tsx perf/bench-detector.ts
@@ -7,8 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { EVENT_TYPES } from '../eventing/contract.ts';
-import type { WindowHistory } from '../functions/seizure-detector/context.ts';
-import { detectChunk } from '../functions/seizure-detector/detect.ts';
+import { detectChunk, type SignalHistory } from '../functions/seizure-detector/detect.ts';
 import { DetectionPool } from '../functions/seizure-detector/detection-pool.ts';
 import { seizureDetector } from '../functions/seizure-detector/index.ts';
 import { loadSeizureModel } from '../functions/seizure-detector/model.ts';
@@ -35,7 +34,7 @@ const model = await loadSeizureModel();
 // 1) throughput: 10-s chunks of 23 channels (230 channel-windows per ONNX call), each with the previous
 // chunk's window history as context, as a stream is served
 const big = signal(10, 1);
-let history: WindowHistory | null = null;
+let history: SignalHistory | null = null;
 for (let i = 0; i < 20; i++) history = (await detectChunk(model, big, RATE, history)).history;
 let windows = 0;
 const t0 = performance.now();

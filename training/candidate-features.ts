@@ -147,7 +147,7 @@ export function candidateWindow(x: ArrayLike<number>, offset: number, out: numbe
 /** The recording's windows with the candidate features appended to each row. */
 export function withCandidates(rw: RecordingWindows, base: number): RecordingWindows {
   const all: number[] = [];
-  for (const chunk of recordingChunks(rw.recording.samples, rw.recording.sampleRateHz)) {
+  for (const chunk of recordingChunks(rw.recording.channels[0]!, rw.recording.sampleRateHz)) {
     const x = resample(chunk, rw.recording.sampleRateHz, MODEL_RATE_HZ);
     for (let w = 0; (w + 1) * N <= x.length; w++) candidateWindow(x, w * N, all);
   }

@@ -21,8 +21,11 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { sharedDir } from '../config/env.ts';
-import { INPUT_COUNT, INPUT_NAMES } from '../functions/seizure-detector/context.ts';
 import { DEFAULT_EPISODE_RULE, runEpisodes } from '../functions/seizure-detector/episode.ts';
+import {
+  FEATURE_INPUT_COUNT as INPUT_COUNT,
+  FEATURE_INPUT_NAMES as INPUT_NAMES,
+} from '../functions/seizure-detector/model-inputs.ts';
 import { WINDOW_SAMPLES } from '../functions/seizure-detector/preprocess.ts';
 import { readBonnDir } from '../recordings/bonn.ts';
 import { CANDIDATE_NAMES, withCandidates } from './candidate-features.ts';

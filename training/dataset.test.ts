@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { INPUT_COUNT } from '../functions/seizure-detector/context.ts';
+import { FEATURE_INPUT_COUNT as INPUT_COUNT } from '../functions/seizure-detector/model-inputs.ts';
 import { chunkFeatures, WINDOW_SAMPLES } from '../functions/seizure-detector/preprocess.ts';
 import { resample } from '../functions/seizure-detector/resample.ts';
 import type { BonnRecording } from '../recordings/bonn.ts';
@@ -72,5 +72,23 @@ describe('columns', () => {
     expect(Array.from(columns(d, 1).x)).toEqual([2, 3, 5, 6]);
     expect(columns(d, 1).dim).toBe(2);
     expect(columns(d, 1).y).toBe(d.y);
+  });
+});
+
+describe('multi-channel recordings', () => {
+  it('give window-major rows of every channel; toDataset keeps only the rows marked to keep', () => {
+    const a = recording.samples;
+    const b = Float64Array.from(a, (v) => -2 * v);
+    const w = recordingWindows({ name: 'two', set: 'g', label: 1, sampleRateHz: RATE, channels: [a, b] });
+    expect(w.nChannels).toBe(2);
+    expect(w.features.length).toBe(23 * 2 * INPUT_COUNT);
+    const keep = new Uint8Array(46);
+    for (let r = 0; r < 46; r += 2) keep[r] = 1; // channel 0 only
+    const d = toDataset([{ ...w, keep }]);
+    expect(d.n).toBe(23);
+    expect(d.x.subarray(INPUT_COUNT, 2 * INPUT_COUNT)).toEqual(
+      w.features.subarray(2 * INPUT_COUNT, 3 * INPUT_COUNT),
+    );
+    expect(d.y.every((v) => v === 1)).toBe(true);
   });
 });

@@ -1,14 +1,17 @@
-// `vigil model train`: Bonn recordings → split by recording → features (the served preprocessing) →
-// MLP with Adam and early stopping, or gradient-boosted trees → threshold on validation → ONNX +
-// model.json in the output dir.
+// `vigil model train`: Bonn recordings → split by recording, plus the chb01 scalp seizure windows → split
+// by seizure → inputs (the served preprocessing, context and adaptation) → MLP with Adam and early
+// stopping, gradient-boosted trees or hybrid CNNs → threshold on validation → ONNX + model.json in the
+// output dir.
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CONTEXT_WINDOWS, INPUT_COUNT, INPUT_NAMES } from '../functions/seizure-detector/context.ts';
+import { CONTEXT_WINDOWS } from '../functions/seizure-detector/context.ts';
 import { DEFAULT_EPISODE_RULE } from '../functions/seizure-detector/episode.ts';
 import { MODEL_RATE_HZ } from '../functions/seizure-detector/features.ts';
 import type { ModelInfo, ModelKind } from '../functions/seizure-detector/model.ts';
 import {
+  FEATURE_INPUT_COUNT as INPUT_COUNT,
+  FEATURE_INPUT_NAMES as INPUT_NAMES,
   modelInputCount,
   modelInputNames,
   usesRawWindow,
@@ -16,13 +19,17 @@ import {
 import { WINDOW_SECONDS } from '../functions/seizure-detector/preprocess.ts';
 import { readBonnDir } from '../recordings/bonn.ts';
 import { type CnnOptions, type CnnParams, cnnEnsemblePredict, trainCnn } from './cnn.ts';
-import { recordingWindows, toDataset } from './dataset.ts';
+import { type RecordingWindows, recordingWindows, toDataset } from './dataset.ts';
 import { memberSeed, trainMlpEnsemble } from './ensemble.ts';
 import { type GbdtModel, type GbdtOptions, gbdtPredict, trainGbdt } from './gbdt.ts';
 import { type Confusion, confusion, rocAuc } from './metrics.ts';
 import { type Dataset, type MlpParams, predict, type TrainOptions } from './mlp.ts';
 import { exportCnnOnnx, exportGbdtOnnx, exportOnnx, ML_OPSET, OPSET } from './onnx-export.ts';
+import { readScalpWindows, scalpSeizures, scalpTrainingWindows } from './scalp-windows.ts';
 import { type SplitName, splitByRecording } from './split.ts';
+
+/** The scalp seizure whose two windows are the validation split's scalp part by default. */
+export const DEFAULT_SCALP_VALIDATION = 'chb01_03';
 
 export const TRAIN_OPTIONS: Omit<TrainOptions, 'seed'> = {
   hidden: [64, 32],
@@ -89,6 +96,8 @@ export interface TrainedModelInfo extends Omit<ModelInfo, 'kind'> {
     | (Omit<GbdtOptions, 'seed'> & { treesKept: number });
   episodeRule: typeof DEFAULT_EPISODE_RULE;
   split: Record<SplitName, string[]>;
+  /** The scalp windows of each split (`seizure/file`), absent when trained on Bonn alone. */
+  scalpSplit?: Record<SplitName, string[]>;
   validation: { windows: Confusion & { rocAuc: number } };
 }
 
@@ -224,10 +233,20 @@ const fitCnn: Fit = (train, validation, seed, started, log) => {
   };
 };
 
+const scalpName = (w: RecordingWindows) => `${w.recording.set}/${w.recording.name}`;
+
 const FITS: Record<ModelKind, Fit> = { mlp: fitMlp, gbdt: fitGbdt, cnn: fitCnn };
 
 export async function trainSeizureModel(opts: {
   bonnDir: string;
+  /**
+   * Scalp seizure windows (readScalpWindows) to train on beside Bonn; null: Bonn alone. One seizure's
+   * windows are validation (`scalpValidation`), one may be held out entirely (`scalpTest`, for
+   * leave-one-seizure-out).
+   */
+  scalpDir?: string | null;
+  scalpValidation?: string;
+  scalpTest?: string;
   seed: number;
   outDir: string;
   kind?: ModelKind;
@@ -244,11 +263,29 @@ export async function trainSeizureModel(opts: {
     opts.seed,
   );
   const of = (s: SplitName) => [...assignment].filter(([, v]) => v === s).map(([k]) => k.w);
+  const scalp = opts.scalpDir
+    ? scalpTrainingWindows(
+        (await readScalpWindows(opts.scalpDir)).map((r) => recordingWindows(r, raw ? 1 : 0)),
+      )
+    : [];
+  const scalpValidation = opts.scalpValidation ?? DEFAULT_SCALP_VALIDATION;
+  const seizures = scalpSeizures(scalp.map((w) => w.recording));
+  for (const g of [scalpValidation, opts.scalpTest])
+    if (scalp.length > 0 && g !== undefined && !seizures.includes(g))
+      throw new Error(`no scalp seizure ${g} in ${opts.scalpDir} (${seizures.join(', ')})`);
+  if (opts.scalpTest !== undefined && opts.scalpTest === scalpValidation)
+    throw new Error(`scalp seizure ${scalpValidation} cannot be both validation and test`);
+  const scalpOf = (s: SplitName): RecordingWindows[] =>
+    scalp.filter((w) => {
+      const g = w.recording.set;
+      const split: SplitName = g === opts.scalpTest ? 'test' : g === scalpValidation ? 'validation' : 'train';
+      return split === s;
+    });
   const dim = modelInputCount(kind);
-  const train = toDataset(of('train'), dim);
-  const validation = toDataset(of('validation'), dim);
+  const train = toDataset([...of('train'), ...scalpOf('train')], dim);
+  const validation = toDataset([...of('validation'), ...scalpOf('validation')], dim);
   log(
-    `recordings: ${recordings.length} (train ${of('train').length}, validation ${of('validation').length}, test ${of('test').length}); windows: train ${train.n}, validation ${validation.n}`,
+    `recordings: ${recordings.length} (train ${of('train').length}, validation ${of('validation').length}, test ${of('test').length})${scalp.length > 0 ? `; scalp windows: ${scalp.length} of ${seizures.length} seizures (train ${scalpOf('train').length}, validation ${scalpOf('validation').length}: ${scalpValidation}, test ${scalpOf('test').length}${opts.scalpTest ? `: ${opts.scalpTest}` : ''})` : ''}; rows: train ${train.n}, validation ${validation.n}`,
   );
   const fitted = FITS[kind](train, validation, opts.seed, started, log);
 
@@ -268,7 +305,7 @@ export async function trainSeizureModel(opts: {
 
   const onnx = fitted.onnx({
     modelVersion,
-    docString: `Vigil seizure detector: per 1-s single-channel EEG window at ${MODEL_RATE_HZ} Hz, ${INPUT_NAMES.length} inputs (the window's features and their mean and SD over the channel's last ${CONTEXT_WINDOWS} windows)${raw ? ` and the window's ${modelInputCount(kind) - INPUT_COUNT} resampled samples` : ''} → seizure probability. Trained on the Bonn EEG sets (Andrzejak et al. 2001), split by recording, seed ${opts.seed}.`,
+    docString: `Vigil seizure detector: per 1-s single-channel EEG window at ${MODEL_RATE_HZ} Hz, ${INPUT_NAMES.length} inputs (the window's features, their mean and SD over the channel's last ${CONTEXT_WINDOWS} windows, and its amplitude relative to the channel's running baseline and the montage)${raw ? ` and the window's ${modelInputCount(kind) - INPUT_COUNT} resampled samples` : ''} → seizure probability. Trained on the Bonn EEG sets (Andrzejak et al. 2001), split by recording${scalp.length > 0 ? ', and the CHB-MIT chb01 seizure windows, split by seizure' : ''}, seed ${opts.seed}.`,
     metadata: {
       threshold: String(threshold),
       features: modelInputNames(kind).join(','),
@@ -293,6 +330,15 @@ export async function trainSeizureModel(opts: {
     training: fitted.training,
     episodeRule: DEFAULT_EPISODE_RULE,
     split: { train: bySplit('train'), validation: bySplit('validation'), test: bySplit('test') },
+    ...(scalp.length > 0
+      ? {
+          scalpSplit: {
+            train: scalpOf('train').map(scalpName),
+            validation: scalpOf('validation').map(scalpName),
+            test: scalpOf('test').map(scalpName),
+          },
+        }
+      : {}),
     validation: { windows: { ...valConfusion, rocAuc: valAuc } },
   };
   await mkdir(opts.outDir, { recursive: true });

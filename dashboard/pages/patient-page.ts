@@ -3,6 +3,7 @@
 // detector's verdict per second in a strip under the trace), then trends over 15 min to 24 h.
 // patient.js, eeg-view.js and trend-chart.js draw; this is the markup and the controls.
 import { html } from 'hono/html';
+import { DEFAULT_EPISODE_RULE } from '../../functions/seizure-detector/episode.ts';
 import type { WardPatient } from '../data/ward.ts';
 import { priorityBadge, statusBadge, type WardClock } from './format.ts';
 import { deviceLine, eegStatus } from './ward-page.ts';
@@ -53,7 +54,7 @@ export function patientBody(p: WardPatient, clock: WardClock) {
   </form>
   <div class="eeg-wrap"><canvas id="eeg-canvas" role="img" aria-label="EEG trace" aria-describedby="eeg-desc"></canvas></div>
   <div class="strip-wrap"><canvas id="seizure-strip" role="img" aria-label="Seizure detector verdict per second" aria-describedby="strip-desc"></canvas></div>
-  <p class="legend small"><span class="key key-seizure" aria-hidden="true"></span> seizure-like second <span class="key key-normal" aria-hidden="true"></span> no seizure activity <span class="key key-none" aria-hidden="true"></span> not analysed. The detector looks at each second of EEG; an alert is raised when 3 of 4 seconds in a row look seizure-like.</p>
+  <p class="legend small"><span class="key key-seizure" aria-hidden="true"></span> seizure-like second <span class="key key-normal" aria-hidden="true"></span> no seizure activity <span class="key key-none" aria-hidden="true"></span> not analysed. The detector looks at each second of EEG; an alert is raised when ${DEFAULT_EPISODE_RULE.onsetPositives} of ${DEFAULT_EPISODE_RULE.onsetWindow} seconds in a row look seizure-like.</p>
   <p class="small muted" id="eeg-desc">No EEG on this page yet.</p>
   <p class="sr-only" id="strip-desc">No detector results on this page yet.</p>
   <p class="small muted">Filters change the display only; the stored signal and the detector are not filtered. Sensitivity is per millimetre at the CSS reference size (96 px per inch); the scale bar shows it on this screen.</p>

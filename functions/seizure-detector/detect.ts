@@ -1,9 +1,11 @@
-// The served detection path for one chunk: preprocessing → context from the channel's previous windows
-// (and the raw windows, for a CNN) → one batched ONNX call → per-window decision. The function,
-// `vigil model evaluate` and the benchmark all go through detectChunk().
+// The served detection path for one chunk: preprocessing → context from the channel's previous windows,
+// adaptation to the patient's running baseline (and the raw windows, for a CNN) → one batched ONNX call
+// → per-window decision. The function, `vigil model evaluate`, training and the benchmark all go through
+// chunkInputs().
+import { type ChannelBaseline, withAdaptation } from './adaptation.ts';
 import { type WindowHistory, withContext } from './context.ts';
 import type { SeizureModel } from './model.ts';
-import { usesRawWindow, withRawWindows } from './model-inputs.ts';
+import { usesRawWindow, withAdaptationInputs, withRawWindows } from './model-inputs.ts';
 import { chunkFeatures } from './preprocess.ts';
 
 export interface ChunkDetection {
@@ -15,8 +17,53 @@ export interface ChunkDetection {
   positives: boolean[];
   /** Highest window score of the chunk (0 when the chunk holds no whole window). */
   chunkProbability: number;
-  /** The windows to pass as `history` with the signal's next chunk. */
-  history: WindowHistory;
+  /** The windows and baseline to pass as `history` with the signal's next chunk. */
+  history: SignalHistory;
+}
+
+/**
+ * What a chunk is scored against: the signal's last windows (context) and the patient's running
+ * baseline (adaptation). After a gap the windows are empty but the baseline is kept.
+ */
+export interface SignalHistory extends WindowHistory {
+  baseline?: ChannelBaseline | null;
+}
+
+/**
+ * The model rows of one chunk (preprocessing, context, adaptation, raw windows for a CNN) and the
+ * history for the next chunk: the one definition training, evaluation and serving share.
+ */
+export function chunkInputs(
+  samples: ReadonlyArray<ArrayLike<number>>,
+  sampleRateHz: number,
+  history: SignalHistory | null,
+  raw: boolean,
+): {
+  /** rows × modelInputCount: the feature inputs, then (raw) the window's samples. */
+  inputs: Float32Array;
+  /** rows × FEATURE_INPUT_COUNT, without samples. */
+  featureInputs: Float32Array;
+  /** With `raw`: the resampled windows, rows × WINDOW_SAMPLES. */
+  windows?: Float32Array | undefined;
+  rows: number;
+  nWindows: number;
+  nChannels: number;
+  history: SignalHistory;
+} {
+  const f = chunkFeatures(samples, sampleRateHz, raw);
+  const ctx = withContext(f.features, f.nWindows, f.nChannels, history);
+  const adapt = withAdaptation(f.features, f.nWindows, f.nChannels, history, history?.baseline ?? null);
+  const rows = f.nWindows * f.nChannels;
+  const joined = withAdaptationInputs(ctx.inputs, adapt.inputs, rows);
+  return {
+    inputs: raw ? withRawWindows(joined, f.windows!, rows) : joined,
+    featureInputs: joined,
+    windows: f.windows,
+    rows,
+    nWindows: f.nWindows,
+    nChannels: f.nChannels,
+    history: { ...ctx.history, baseline: adapt.baseline },
+  };
 }
 
 /**
@@ -36,14 +83,11 @@ export async function detectChunk(
   model: SeizureModel,
   samples: ReadonlyArray<ArrayLike<number>>,
   sampleRateHz: number,
-  /** The same signal's windows just before this chunk; null when there are none (first chunk, gap). */
-  history: WindowHistory | null = null,
+  /** The same signal's windows (and baseline) just before this chunk; null when there are none (first chunk). */
+  history: SignalHistory | null = null,
 ): Promise<ChunkDetection> {
-  const raw = usesRawWindow(model.info.kind);
-  const f = chunkFeatures(samples, sampleRateHz, raw);
-  const ctx = withContext(f.features, f.nWindows, f.nChannels, history);
-  const rows = f.nWindows * f.nChannels;
-  const probs = await model.run(raw ? withRawWindows(ctx.inputs, f.windows!, rows) : ctx.inputs, rows);
+  const f = chunkInputs(samples, sampleRateHz, history, usesRawWindow(model.info.kind));
+  const probs = await model.run(f.inputs, f.rows);
   const windowProbabilities: number[][] = [];
   const windowScores: number[] = [];
   const positives: boolean[] = [];
@@ -58,5 +102,5 @@ export async function detectChunk(
     positives.push(score >= model.info.threshold);
     chunkProbability = Math.max(chunkProbability, score);
   }
-  return { windowProbabilities, windowScores, positives, chunkProbability, history: ctx.history };
+  return { windowProbabilities, windowScores, positives, chunkProbability, history: f.history };
 }

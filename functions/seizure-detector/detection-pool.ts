@@ -2,14 +2,13 @@
 // 23-channel second, which on the embedded runtime's event loop would delay every acknowledgement.
 // The pool runs the same detectChunk() on its threads and answers with the same ChunkDetection.
 import { Worker } from 'node:worker_threads';
-import type { WindowHistory } from './context.ts';
-import type { ChunkDetection } from './detect.ts';
+import type { ChunkDetection, SignalHistory } from './detect.ts';
 import type { DetectionReply, DetectionRequest } from './detection-worker.ts';
 
 export type Detect = (
   samples: ReadonlyArray<ArrayLike<number>>,
   sampleRateHz: number,
-  history: WindowHistory | null,
+  history: SignalHistory | null,
 ) => Promise<ChunkDetection>;
 
 export interface DetectionPoolOptions {

@@ -1,8 +1,7 @@
 // One detection thread: the served preprocessing + ONNX call (detectChunk) for chunks the main thread
 // sends, so the CPU-heavy part of detection runs beside the event loop that acknowledges devices.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { WindowHistory } from './context.ts';
-import { detectChunk } from './detect.ts';
+import { detectChunk, type SignalHistory } from './detect.ts';
 import { loadSeizureModel } from './model.ts';
 
 /** What the pool sends: one chunk, channel-major float64 samples. */
@@ -11,7 +10,7 @@ export interface DetectionRequest {
   sampleRateHz: number;
   nChannels: number;
   samples: Float64Array;
-  history: WindowHistory | null;
+  history: SignalHistory | null;
 }
 
 export type DetectionReply =

@@ -16,6 +16,7 @@ import { readState, writeState } from '../../storage/function-state.ts';
 import { testBackends } from '../../storage/testing.ts';
 import { evaluateSignals } from '../../training/evaluate.ts';
 import { applyAlertEvent } from '../recorder/alert-events.ts';
+import { decodeBaseline } from './adaptation.ts';
 import { detectChunk } from './detect.ts';
 import {
   createSeizureDetector,
@@ -58,6 +59,13 @@ function chunkEvents(
     },
   }));
 }
+
+/** The same chunk as a device would send it again, with another id and start time. */
+const resentAt = (ev: VigilEvent, id: string, startMs: number): VigilEvent => ({
+  ...ev,
+  id,
+  data: { ...(ev.data as object), startTime: new Date(startMs).toISOString() },
+});
 
 describe.each(testBackends)('seizure-detector on $name', (backend) => {
   let db: Db;
@@ -181,7 +189,7 @@ describe.each(testBackends)('seizure-detector on $name', (backend) => {
     );
   });
 
-  it('starts a new context after a gap or when the montage changes', async () => {
+  it('starts a new context after a gap (keeping the patient baseline) or when the montage changes', async () => {
     const model = await loadSeizureModel();
     const chunks = chunkEvents(load('setE/S046.txt'), 'pat-reset', T0, 'rs');
     const samplesOf = (ev: VigilEvent) => (ev.data as { samples: number[][] }).samples;
@@ -198,14 +206,27 @@ describe.each(testBackends)('seizure-detector on $name', (backend) => {
         (await seizureDetector.handle(ev, ctx)).find((e) => e.type === EVENT_TYPES.eegPrediction)!.data,
       ).windowProbabilities;
     await seizureDetector.handle(chunks[0]!, ctx);
-    expect(await score(resent(chunks[1]!, 'rs-gap', T0 + 60_000))).toEqual(await alone(chunks[1]!));
+    const baseline = decodeBaseline(
+      (await readState<DetectorState>(db, FUNCTION_NAME, 'pat-reset'))!.value.context!.baseline!,
+    );
+    expect(baseline.windows).toBe(10);
+    // after a gap: no context windows, but the baseline of the patient's earlier EEG
+    const afterGap = await detectChunk(model, samplesOf(chunks[1]!), BONN_SAMPLE_RATE_HZ, {
+      windows: 0,
+      nChannels: 1,
+      features: new Float32Array(0),
+      baseline,
+    });
+    const gapScores = await score(resent(chunks[1]!, 'rs-gap', T0 + 60_000));
+    expect(gapScores).toEqual(afterGap.windowProbabilities);
+    expect(gapScores).not.toEqual(await alone(chunks[1]!));
     const t3 = { channels: ['T3'] };
     expect(await score(resent(chunks[1]!, 'rs-montage', T0 + 70_000, t3))).toEqual(await alone(chunks[1]!));
     // and the next chunk of that montage continues from it
     expect(await score(resent(chunks[2]!, 'rs-next', T0 + 80_000, t3))).not.toEqual(await alone(chunks[2]!));
   });
 
-  it('scores a chunk as a first chunk when the stored history has another shape (a model upgrade)', async () => {
+  it('scores a chunk without context windows when the stored history has another shape (a model upgrade)', async () => {
     const model = await loadSeizureModel();
     const chunks = chunkEvents(load('setE/S046.txt'), 'pat-upgrade', T0, 'up');
     await seizureDetector.handle(chunks[0]!, ctx);
@@ -223,14 +244,34 @@ describe.each(testBackends)('seizure-detector on $name', (backend) => {
     const replies = await seizureDetector.handle(chunks[1]!, ctx);
     const p = eegPredictionData.parse(replies.find((e) => e.type === EVENT_TYPES.eegPrediction)!.data);
     const samples = (chunks[1]!.data as { samples: number[][] }).samples;
+    const noWindows = {
+      windows: 0,
+      nChannels: 1,
+      features: new Float32Array(0),
+      baseline: decodeBaseline(old.baseline!),
+    };
     expect(p.windowProbabilities).toEqual(
-      (await detectChunk(model, samples, BONN_SAMPLE_RATE_HZ)).windowProbabilities,
+      (await detectChunk(model, samples, BONN_SAMPLE_RATE_HZ, noWindows)).windowProbabilities,
     );
     // and the context it stores now is this model's again
     expect(
       (await readState<DetectorState>(db, FUNCTION_NAME, 'pat-upgrade/dev-1'))!.value.context!.history
         .windows,
     ).toBe(7);
+    // a stored baseline of another shape is dropped too: a first chunk
+    const now = (await readState<DetectorState>(db, FUNCTION_NAME, 'pat-upgrade'))!;
+    const bad = { ...now.value.context!, baseline: { ...now.value.context!.baseline!, nChannels: 2 } };
+    expect(
+      await writeState(db, FUNCTION_NAME, 'pat-upgrade', { ...now.value, context: bad }, now.version),
+    ).toBe(true);
+    const again = resentAt(chunks[2]!, 'up-again', T0 + 120_000);
+    const q = eegPredictionData.parse(
+      (await seizureDetector.handle(again, ctx)).find((e) => e.type === EVENT_TYPES.eegPrediction)!.data,
+    );
+    expect(q.windowProbabilities).toEqual(
+      (await detectChunk(model, (chunks[2]!.data as { samples: number[][] }).samples, BONN_SAMPLE_RATE_HZ))
+        .windowProbabilities,
+    );
   });
 
   it("keeps the episode per device: another device's later EEG does not hide this one's seizure", async () => {

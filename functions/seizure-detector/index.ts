@@ -19,8 +19,9 @@ import type { VigilEvent } from '../../eventing/event.ts';
 import type { FunctionContext, VigilFunction } from '../../eventing/subscriber.ts';
 import { readState, writeState } from '../../storage/function-state.ts';
 import { kindPriority } from '../alarm-priority.ts';
-import { decodeHistory, encodeHistory, type WindowHistory } from './context.ts';
-import { type ChunkDetection, detectChunk } from './detect.ts';
+import { decodeBaseline, encodeBaseline } from './adaptation.ts';
+import { decodeHistory, encodeHistory } from './context.ts';
+import { type ChunkDetection, detectChunk, type SignalHistory } from './detect.ts';
 import type { Detect } from './detection-pool.ts';
 import {
   DEFAULT_EPISODE_RULE,
@@ -56,6 +57,8 @@ interface StoredContext {
   /** Start (epoch ms) of the newest window in history. */
   lastWindowStartMs: number;
   history: ReturnType<typeof encodeHistory>;
+  /** The patient's running baseline per channel (absent in states written before adaptation). */
+  baseline?: ReturnType<typeof encodeBaseline>;
 }
 
 const INITIAL_STATE: DetectorState = {
@@ -124,23 +127,30 @@ function isLate(context: StoredContext | null | undefined, startMs: number): boo
 }
 
 /**
- * The stored windows that directly precede this (not late) chunk, or null: none stored, another
- * montage, a gap longer than the episode rule's, or a history of another shape (written under other
- * features, before a model upgrade): not this model's past, and no reason to fail every chunk of the
- * patient.
+ * The stored past of this (not late) chunk, or null: none stored or another montage. After a gap longer
+ * than the episode rule's the windows are not this chunk's context, but the patient's baseline still
+ * is. A history or baseline of another shape (written under other features, before a model upgrade) is
+ * not this model's past, and no reason to fail every chunk of the patient: it is dropped.
  */
 function historyBefore(
   context: StoredContext | null | undefined,
   chunk: EegChunk,
   startMs: number,
   rule: EpisodeRule,
-): WindowHistory | null {
+): SignalHistory | null {
   if (!context || context.channels.join('\n') !== chunk.channels.join('\n')) return null;
-  if (startMs - context.lastWindowStartMs > rule.maxGapMs) return null;
+  let baseline = null;
   try {
-    return decodeHistory(context.history);
+    baseline = context.baseline ? decodeBaseline(context.baseline) : null;
   } catch {
-    return null;
+    baseline = null;
+  }
+  const none = { windows: 0, nChannels: chunk.channels.length, features: new Float32Array(0), baseline };
+  if (startMs - context.lastWindowStartMs > rule.maxGapMs) return none;
+  try {
+    return { ...decodeHistory(context.history), baseline };
+  } catch {
+    return none;
   }
 }
 
@@ -235,6 +245,7 @@ async function detectAndUpdate(
             channels: chunk.channels,
             lastWindowStartMs: startMs + (d.windowScores.length - 1) * WINDOW_MS,
             history: encodeHistory(d.history),
+            ...(d.history.baseline ? { baseline: encodeBaseline(d.history.baseline) } : {}),
           },
     };
     if (await writeState(ctx.db, FUNCTION_NAME, key, next, current?.version ?? 0))

@@ -8,11 +8,19 @@ import { cnnEnsemblePredict, trainCnn } from '../../training/cnn.ts';
 import { gbdtPredict, trainGbdt } from '../../training/gbdt.ts';
 import { exportCnnOnnx, exportGbdtOnnx } from '../../training/onnx-export.ts';
 import { mulberry32 } from '../../training/rng.ts';
-import { INPUT_COUNT, INPUT_NAMES, withContext } from './context.ts';
+import { withAdaptation } from './adaptation.ts';
+import { withContext } from './context.ts';
 import { detectChunk } from './detect.ts';
 import { MODEL_RATE_HZ } from './features.ts';
 import { loadSeizureModel, modelInfoSchema } from './model.ts';
-import { modelInputCount, modelInputNames, withRawWindows } from './model-inputs.ts';
+import {
+  FEATURE_INPUT_COUNT as INPUT_COUNT,
+  FEATURE_INPUT_NAMES as INPUT_NAMES,
+  modelInputCount,
+  modelInputNames,
+  withAdaptationInputs,
+  withRawWindows,
+} from './model-inputs.ts';
 import { chunkFeatures, WINDOW_SAMPLES } from './preprocess.ts';
 
 const dirs: string[] = [];
@@ -75,7 +83,7 @@ describe('loadSeizureModel', () => {
     expect(() => modelInfoSchema.parse({ ...committed, kind: 'forest' })).toThrow();
   });
 
-  it('serves a hybrid CNN (kind cnn): detectChunk feeds it the context inputs and the raw windows', async () => {
+  it('serves a hybrid CNN (kind cnn): detectChunk feeds it the context and adaptation inputs and the raw windows', async () => {
     const rng = mulberry32(11);
     // a 3-channel, 4-s chunk at 256 Hz: noise, a 6 Hz rhythm, a spike train
     const rate = 256;
@@ -124,7 +132,9 @@ describe('loadSeizureModel', () => {
     const f = chunkFeatures(samples, rate, true);
     const rows = f.nWindows * f.nChannels;
     const ctx = withContext(f.features, f.nWindows, f.nChannels, null);
-    const want = cnnEnsemblePredict(members, withRawWindows(ctx.inputs, f.windows!, rows), rows);
+    const adapt = withAdaptation(f.features, f.nWindows, f.nChannels, null, null);
+    const inputs = withAdaptationInputs(ctx.inputs, adapt.inputs, rows);
+    const want = cnnEnsemblePredict(members, withRawWindows(inputs, f.windows!, rows), rows);
     expect(got.windowProbabilities.flat()).toHaveLength(rows);
     got.windowProbabilities.flat().forEach((p, i) => {
       expect(Math.abs(p - want[i]!)).toBeLessThan(1e-5);

@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { eegChunkData } from '../../eventing/contract.ts';
 import { BONN_SAMPLE_RATE_HZ, parseBonnText } from '../../recordings/bonn.ts';
 import { recordingWindows } from '../../training/dataset.ts';
-import { decodeHistory, encodeHistory, type WindowHistory, withContext } from './context.ts';
+import { decodeBaseline, encodeBaseline } from './adaptation.ts';
+import { decodeHistory, encodeHistory } from './context.ts';
+import { chunkInputs, type SignalHistory } from './detect.ts';
 import { FEATURE_COUNT, FEATURE_NAMES, windowFeatures } from './features.ts';
 import { chunkFeatures, MODEL_RATE_HZ, recordingChunks, windowCount } from './preprocess.ts';
 import { resample } from './resample.ts';
@@ -63,7 +65,7 @@ describe('features', () => {
 });
 
 describe('training and serving preprocessing', () => {
-  it('give identical model inputs for the same recording (features and the context across chunks)', () => {
+  it('give identical model inputs for the same recording (features, context and baseline across chunks)', () => {
     const samples = parseBonnText(readFileSync(fixture, 'latin1'), fixture);
     const training = recordingWindows({
       file: fixture,
@@ -74,9 +76,9 @@ describe('training and serving preprocessing', () => {
       samples,
     });
     // Serving: the chunks as a device sends them, through JSON and the contract schema, each with the
-    // previous chunk's window history as the detector stores it.
+    // previous chunk's window history and baseline as the detector stores them.
     const served: number[] = [];
-    let history: WindowHistory | null = null;
+    let history: SignalHistory | null = null;
     for (const part of recordingChunks(samples, BONN_SAMPLE_RATE_HZ)) {
       const chunk = eegChunkData.parse(
         JSON.parse(
@@ -91,10 +93,12 @@ describe('training and serving preprocessing', () => {
           }),
         ),
       );
-      const f = chunkFeatures(chunk.samples, chunk.sampleRateHz);
-      const ctx = withContext(f.features, f.nWindows, f.nChannels, history);
-      history = decodeHistory(JSON.parse(JSON.stringify(encodeHistory(ctx.history))));
-      served.push(...ctx.inputs);
+      const f = chunkInputs(chunk.samples, chunk.sampleRateHz, history, false);
+      const stored = JSON.parse(
+        JSON.stringify({ history: encodeHistory(f.history), baseline: encodeBaseline(f.history.baseline!) }),
+      );
+      history = { ...decodeHistory(stored.history), baseline: decodeBaseline(stored.baseline) };
+      served.push(...f.inputs);
     }
     expect(training.nWindows).toBe(23);
     expect(served.length).toBe(training.features.length);
