@@ -108,8 +108,15 @@ describe('alarm signals in Chromium', () => {
     expect(after[0]).toBe('p-fit');
     expect(after.slice(1, 3).sort()).toEqual(['p-calm', 'p-silent']);
     // colours: high red, medium yellow, each with at least 3:1 contrast
+    // the steady colours: a flashing badge is read with its animation off, then the animation is put back
     const colours = await page.$$eval('#ward li[data-alert] .prio', (els) =>
-      els.map((e) => [e.textContent?.trim(), getComputedStyle(e).backgroundColor, getComputedStyle(e).color]),
+      els.map((e) => {
+        const el = e as HTMLElement;
+        el.style.animation = 'none';
+        const c = [el.textContent?.trim(), getComputedStyle(el).backgroundColor, getComputedStyle(el).color];
+        el.style.animation = '';
+        return c;
+      }),
     );
     expect(colours).toContainEqual(['!!! High', 'rgb(185, 28, 28)', 'rgb(255, 255, 255)']);
     expect(colours).toContainEqual(['!! Medium', 'rgb(250, 204, 21)', 'rgb(0, 0, 0)']);
@@ -118,6 +125,24 @@ describe('alarm signals in Chromium', () => {
       (e) => getComputedStyle(e).animationDuration,
     );
     expect(flash).toBe('0.5s'); // 2 Hz
+    // and the flash's other phase (half a period in, paused) keeps its text readable too
+    for (const [id, steady] of [
+      ['seizure-1', 'rgb(185, 28, 28)'],
+      ['tachy-1', 'rgb(250, 204, 21)'],
+    ] as const) {
+      const [bg, fg] = await page.$eval(`li[data-alert="${id}"] .prio`, (e) => {
+        const el = e as HTMLElement;
+        const half = Number.parseFloat(getComputedStyle(el).animationDuration) / 2;
+        el.style.animationDelay = `-${half}s`;
+        el.style.animationPlayState = 'paused';
+        const c = [getComputedStyle(el).backgroundColor, getComputedStyle(el).color];
+        el.style.animationDelay = '';
+        el.style.animationPlayState = '';
+        return c;
+      });
+      expect(bg).not.toBe(steady);
+      expect(contrast(bg!, fg!)).toBeGreaterThanOrEqual(3);
+    }
   });
 
   it('sounds the 10-pulse high-priority burst, then only the medium one once the high alarm is acknowledged', async () => {
@@ -231,3 +256,16 @@ describe('alarm signals in Chromium', () => {
     );
   });
 });
+
+/** WCAG 2 contrast ratio of two computed `rgb(r, g, b)` colours. */
+function contrast(a: string, b: string): number {
+  const lum = (css: string) => {
+    const [r, g, bl] = (css.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map((v) => {
+      const c = Number(v) / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r! + 0.7152 * g! + 0.0722 * bl!;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi! + 0.05) / (lo! + 0.05);
+}

@@ -207,7 +207,7 @@ describe.each(testBackends)('seizure-detector on $name', (backend) => {
       ).windowProbabilities;
     await seizureDetector.handle(chunks[0]!, ctx);
     const baseline = decodeBaseline(
-      (await readState<DetectorState>(db, FUNCTION_NAME, 'pat-reset'))!.value.context!.baseline!,
+      (await readState<DetectorState>(db, FUNCTION_NAME, 'pat-reset/dev-1'))!.value.context!.baseline!,
     );
     expect(baseline.windows).toBe(10);
     // after a gap: no context windows, but the baseline of the patient's earlier EEG
@@ -259,10 +259,10 @@ describe.each(testBackends)('seizure-detector on $name', (backend) => {
         .windows,
     ).toBe(7);
     // a stored baseline of another shape is dropped too: a first chunk
-    const now = (await readState<DetectorState>(db, FUNCTION_NAME, 'pat-upgrade'))!;
+    const now = (await readState<DetectorState>(db, FUNCTION_NAME, 'pat-upgrade/dev-1'))!;
     const bad = { ...now.value.context!, baseline: { ...now.value.context!.baseline!, nChannels: 2 } };
     expect(
-      await writeState(db, FUNCTION_NAME, 'pat-upgrade', { ...now.value, context: bad }, now.version),
+      await writeState(db, FUNCTION_NAME, 'pat-upgrade/dev-1', { ...now.value, context: bad }, now.version),
     ).toBe(true);
     const again = resentAt(chunks[2]!, 'up-again', T0 + 120_000);
     const q = eegPredictionData.parse(
