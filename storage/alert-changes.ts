@@ -12,28 +12,20 @@ import {
 } from './alert-lifecycle.ts';
 import { DEFAULT_PRIORITIES, TECHNICAL_KINDS } from './alert-vocabulary.ts';
 import {
-  type AlertCategory,
+  type Alert,
   type AlertKind,
   type AlertStatus,
   insertIgnore,
   lockSuffix,
   openSlot,
-  type Priority,
   priorityRank,
-  type Severity,
   selectAlert,
 } from './alerts-store.ts';
 import type { Db } from './db.ts';
 
-/** What an alert.raised event says, as the store needs it. */
-export interface RaiseInput {
-  alertId: string;
-  patientId: string;
-  kind: AlertKind;
-  category: AlertCategory;
-  severity: Severity;
-  priority: Priority;
-  evidence: Record<string, unknown>;
+/** What an alert.raised event says, as the store needs it: the alert's own fields, raised at an ISO time. */
+export interface RaiseInput
+  extends Pick<Alert, 'alertId' | 'patientId' | 'kind' | 'category' | 'severity' | 'priority' | 'evidence'> {
   raisedAt: string;
 }
 
