@@ -10,7 +10,7 @@ import { startTestRuntime, type TestRuntime } from '../runtime/testing.ts';
 import { addPatient, touchDevices } from '../storage/patients-store.ts';
 // @ts-expect-error: a plain browser ES module without types
 import { PATTERNS as UNTYPED } from './static/alarm-audio.js';
-import { addUser, CHROMIUM, PASSWORD } from './testing.ts';
+import { addUser, alertEvent, CHROMIUM, PASSWORD } from './testing.ts';
 
 const PATTERNS = UNTYPED as Record<'high' | 'medium' | 'low', { starts: number[]; repeatS: number | null }>;
 
@@ -20,26 +20,11 @@ interface Pulse {
 }
 
 function raised(patientId: string, alertId: string, kind: string, priority: string): VigilEvent {
-  const technical = kind === 'device-silent';
-  return {
-    specversion: '1.0',
-    id: `${alertId}.raised`,
-    source: technical ? '/functions/technical-alarms' : '/functions/seizure-detector',
-    type: EVENT_TYPES.alertRaised,
-    subject: patientId,
-    time: new Date().toISOString(),
-    datacontenttype: 'application/json',
-    data: {
-      alertId,
-      patientId,
-      kind,
-      category: technical ? 'technical' : 'patient',
-      severity: 'major',
-      priority,
-      evidence: { deviceId: `${alertId}-device` },
-      raisedAt: new Date().toISOString(),
-    },
-  };
+  return alertEvent(patientId, alertId, Date.now(), kind, {
+    priority,
+    severity: 'major',
+    evidence: { deviceId: `${alertId}-device` },
+  });
 }
 
 /** The first burst of `priority` in the schedule, as offsets (s) from its first pulse. */

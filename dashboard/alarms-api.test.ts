@@ -10,30 +10,16 @@ import type { Db } from '../storage/db.ts';
 import { addPatient, enrollDevice } from '../storage/patients-store.ts';
 import { testBackends } from '../storage/testing.ts';
 import { createDashboardApp, type DashboardApp } from './server.ts';
-import { addUser, heartRateEvent, store } from './testing.ts';
+import { addUser, alertEvent, heartRateEvent, store } from './testing.ts';
 
 const T0 = Date.parse('2025-03-01T09:00:00Z');
 
 function raised(patientId: string, alertId: string, kind: string, at: number, priority?: string): VigilEvent {
-  const technical = kind === 'device-silent';
-  return {
-    specversion: '1.0',
-    id: `${alertId}.raised`,
-    source: technical ? '/functions/technical-alarms' : '/functions/heart-rate-monitor',
-    type: EVENT_TYPES.alertRaised,
-    subject: patientId,
-    time: new Date(at).toISOString(),
-    data: {
-      alertId,
-      patientId,
-      kind,
-      category: technical ? 'technical' : 'patient',
-      severity: 'major',
-      ...(priority ? { priority } : {}),
-      evidence: { deviceId: `${alertId}-dev` },
-      raisedAt: new Date(at).toISOString(),
-    },
-  };
+  return alertEvent(patientId, alertId, at, kind, {
+    ...(priority ? { priority } : {}),
+    severity: 'major',
+    evidence: { deviceId: `${alertId}-dev` },
+  });
 }
 
 function conditionEnded(patientId: string, alertId: string, kind: string, at: number): VigilEvent {

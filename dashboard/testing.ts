@@ -78,16 +78,24 @@ export function heartRateEvent(
   };
 }
 
+/** An alert.raised as the function that owns `kind` would send it; device-* kinds are technical alarms. */
 export function alertEvent(
   patientId: string,
   alertId: string,
   at: number,
-  kind: 'seizure' | 'tachycardia' = 'seizure',
+  kind = 'seizure',
+  opts: { priority?: string; severity?: string; evidence?: Record<string, unknown> } = {},
 ): VigilEvent {
+  const technical = kind.startsWith('device-');
+  const owner = technical
+    ? 'technical-alarms'
+    : kind === 'seizure'
+      ? 'seizure-detector'
+      : 'heart-rate-monitor';
   return {
     specversion: '1.0',
     id: `${alertId}.raised`,
-    source: '/functions/seizure-detector',
+    source: `/functions/${owner}`,
     type: EVENT_TYPES.alertRaised,
     subject: patientId,
     time: new Date(at).toISOString(),
@@ -96,9 +104,10 @@ export function alertEvent(
       alertId,
       patientId,
       kind,
-      category: 'patient',
-      severity: 'critical',
-      evidence: { probability: 0.97 },
+      category: technical ? 'technical' : 'patient',
+      severity: opts.severity ?? 'critical',
+      ...(opts.priority ? { priority: opts.priority } : {}),
+      evidence: opts.evidence ?? { probability: 0.97 },
       raisedAt: new Date(at).toISOString(),
     },
   };
