@@ -153,6 +153,7 @@ export const toolSettingsSchema = z.object({
   BENCH_CPU_PROF: z.string().min(1).optional(),
   BENCH_SERVER: z.enum(['hono', 'functions-framework']).optional(),
   BASELINE_MYSQL_URL: mysqlUrl.optional(),
+  BASELINE_PREDICTOR_URL: z.string().url().optional(),
   SINK_PARSE: z.enum(['eeg-json']).optional(),
   CV_CANDIDATES: z.string().min(1).optional(),
 });

@@ -52,7 +52,7 @@ Benchmarks (default: all but ${ON_REQUEST.join(', ')}, in this order): ${BENCHES
   latency    device -> stored latency at constant rate; heart-rate sample -> alert stored (bar: p99 < 200 ms)
   storage    storage layer rows/s without HTTP (recorder, multi-row vs one-row INSERT); both backends
              unless --backend is given
-  compare    Vigil vs the synchronous baseline, stored EEG chunks/s on MariaDB (bar: >= 20x)
+  compare    the prototype's design vs Vigil on SQLite (JSON, float32) and MariaDB, two rounds, stored chunks/s and ratios
   ceiling    what 2 cores allow for EEG JSON ingest: a parse-only server, and CPU per chunk by stage
   detector   perf/bench-detector.ts, when present
   dashboard  perf/bench-dashboard.ts, when present
