@@ -325,6 +325,34 @@ describe.each(testBackends)('embedded broker on $name', ({ name, open }) => {
     expect(Number(n?.n)).toBe(120);
   });
 
+  it('runs the recorder inline once per group commit, in a fixed number of statements', async () => {
+    const { recorder: record } = await import('../../functions/recorder/index.ts');
+    const counted = countStatements(db);
+    const broker = new EmbeddedBroker({
+      db: counted.db,
+      routes,
+      functions: new Map([
+        ['alpha', recorder('alpha', [])],
+        ['sink', record],
+      ]),
+      subscribers: { sink: { inline: true } },
+    });
+    await broker.start();
+    const before = counted.statements();
+    await Promise.all(
+      Array.from({ length: 40 }, (_, r) =>
+        broker.accept([{ ...ev(`rec${r}`, 'test.b'), source: `/devices/d${r}` }]),
+      ),
+    );
+    // The outbox INSERT, the recorder's INSERT into events and UPDATE of devices, and the DELETE of
+    // the events no other Trigger wants.
+    expect(counted.statements() - before).toBe(4);
+    const n = await db.get<{ n: number }>("SELECT COUNT(*) AS n FROM events WHERE id LIKE 'rec%'");
+    expect(Number(n?.n)).toBe(40);
+    await broker.idle();
+    await broker.stop();
+  });
+
   it('writes a group again, once, when its transaction deadlocks inside an inline subscriber', async () => {
     let calls = 0;
     const inlineSink: VigilFunction = {
