@@ -209,6 +209,28 @@ describe.each(testBackends)('embedded broker on $name', ({ name, open }) => {
     await second.stop();
   });
 
+  it('resumes every delivery after a restart, also where an event straddles a page of the reload', async () => {
+    const first = new EmbeddedBroker({ db, routes, functions: stuckFunctions() });
+    await first.start();
+    // 1 + 2 * 250 = 501 delivery rows: the reload's first page (500) ends between the two of the last event.
+    await first.accept([ev('p-b', 'test.b'), ...Array.from({ length: 250 }, (_, i) => ev(`p${i}`))]);
+    const alpha: VigilEvent[] = [];
+    const sink: VigilEvent[] = [];
+    const second = new EmbeddedBroker({
+      db,
+      routes,
+      functions: new Map([
+        ['alpha', recorder('alpha', alpha)],
+        ['sink', recorder('sink', sink, true)],
+      ]),
+    });
+    await second.start();
+    await second.idle();
+    expect(alpha).toHaveLength(250);
+    expect(sink).toHaveLength(251);
+    await second.stop();
+  });
+
   it('refuses new events with BrokerFullError when too much is pending', async () => {
     const broker = new EmbeddedBroker({
       db,

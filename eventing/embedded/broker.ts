@@ -123,11 +123,11 @@ export class EmbeddedBroker implements EventSink {
 
   /** Loads every delivery left over from a previous run, then starts dispatching. */
   async start(): Promise<void> {
-    for (let after = 0; ; ) {
+    for (let after = { seq: 0, trigger: '' }; ; ) {
       const rows = await loadDeliveries(this.#db, after, LOAD_PAGE);
       if (rows.length === 0) break;
+      after = rows.at(-1)!;
       for (const r of rows) {
-        after = Math.max(after, r.seq);
         if (!this.#dispatcher.has(r.trigger)) continue; // a Trigger removed since; the row stays for an operator
         const event = this.#pending.has(r.seq) ? this.#pending.event(r.seq) : decodeEvent(r.payload);
         this.#pending.add(r.seq, event, r.payload.byteLength, 1);

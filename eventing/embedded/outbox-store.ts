@@ -103,8 +103,15 @@ export async function deferDelivery(
   );
 }
 
-/** Pending deliveries in seq order after `afterSeq`, with their event's payload: what a restart resumes. */
-export async function loadDeliveries(db: Db, afterSeq: number, limit: number): Promise<PendingDeliveryRow[]> {
+/**
+ * Pending deliveries after `after` in (seq, trigger) order, with their event's payload: what a
+ * restart resumes. Paged on the pair, since an event's deliveries may straddle a page boundary.
+ */
+export async function loadDeliveries(
+  db: Db,
+  after: DeliveryKey,
+  limit: number,
+): Promise<PendingDeliveryRow[]> {
   const rows = await db.all<{
     event_seq: number;
     subscriber: string;
@@ -114,8 +121,9 @@ export async function loadDeliveries(db: Db, afterSeq: number, limit: number): P
   }>(
     `SELECT d.event_seq, d.subscriber, d.attempts, d.next_attempt_at, e.payload
        FROM broker_deliveries d JOIN broker_events e ON e.seq = d.event_seq
-      WHERE d.event_seq > ? ORDER BY d.event_seq LIMIT ?`,
-    [afterSeq, limit],
+      WHERE d.event_seq >= ? AND (d.event_seq > ? OR d.subscriber > ?)
+      ORDER BY d.event_seq, d.subscriber LIMIT ?`,
+    [after.seq, after.seq, after.trigger, limit],
   );
   return rows.map((r) => ({
     seq: Number(r.event_seq),
