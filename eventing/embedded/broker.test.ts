@@ -1,11 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { recorder as recordingFunction } from '../../functions/recorder/index.ts';
 import { heldFunctions } from '../../functions/testing.ts';
 import type { Db } from '../../storage/db.ts';
 import { countStatements, testBackends } from '../../storage/testing.ts';
+import { EVENT_TYPES } from '../contract.ts';
 import type { VigilEvent } from '../event.ts';
 import type { VigilFunction } from '../subscriber.ts';
 import { BrokerFullError, EmbeddedBroker } from './broker.ts';
-import { decodeEvent, encodeEvent } from './outbox-codec.ts';
+import { decodeEvent, encodeEvent, joinSamples, samplesOmitted, splitSamples } from './outbox-codec.ts';
 import { parseRoutes } from './routes.ts';
 
 const YAML = `
@@ -33,6 +35,19 @@ spec:
 
 function ev(id: string, type = 'test.a', data: unknown = { n: 1 }): VigilEvent {
   return { specversion: '1.0', id, source: '/devices/d1', type, data };
+}
+
+/** A 2-channel, 256-sample EEG chunk, in values float32 holds exactly. */
+function chunk(id: string): VigilEvent {
+  return ev(id, EVENT_TYPES.eegChunk, {
+    patientId: 'p-1',
+    deviceId: 'd1',
+    startTime: '2026-01-01T00:00:00.000Z',
+    sampleRateHz: 256,
+    channels: ['Fp1-F7', 'F7-T7'],
+    unit: 'uV',
+    samples: [0, 1].map((c) => Array.from({ length: 256 }, (_, i) => (i - 128) * 0.5 + c)),
+  });
 }
 
 /** Subscribers that never finish: every accepted event stays pending. */
@@ -79,6 +94,16 @@ describe('outbox codec', () => {
       samples: number[][];
     }>;
     expect(lossy.data!.samples[0]![0]).toBeCloseTo(0.1, 6);
+  });
+
+  it('splits an EEG payload into an envelope and its float32 block, and joins them again', () => {
+    const payload = encodeEvent(chunk('s1'));
+    const parts = splitSamples(payload)!;
+    expect(parts.samples.byteLength).toBe(2 * 256 * 4);
+    expect(samplesOmitted(parts.envelope)).toBe(true);
+    expect(() => decodeEvent(parts.envelope)).toThrow();
+    expect(decodeEvent(joinSamples(parts.envelope, parts.samples))).toEqual(chunk('s1'));
+    expect(splitSamples(encodeEvent(ev('j')))).toBeUndefined();
   });
 });
 
@@ -229,6 +254,69 @@ describe.each(testBackends)('embedded broker on $name', ({ name, open }) => {
     expect(alpha).toHaveLength(250);
     expect(sink).toHaveLength(251);
     await second.stop();
+  });
+
+  describe('an EEG chunk recorded inline', () => {
+    // The chunk goes to alpha (a delivery that stays pending) and to the recorder, inline.
+    const eegRoutes = parseRoutes([YAML.replace('type: test.a', `type: ${EVENT_TYPES.eegChunk}`)]);
+    const brokerWith = (alpha: VigilFunction, storesEegSamples: boolean, failures: string[] = []) =>
+      new EmbeddedBroker({
+        db,
+        routes: eegRoutes,
+        functions: new Map([
+          ['alpha', alpha],
+          ['sink', recordingFunction],
+        ]),
+        subscribers: { sink: { inline: true, storesEegSamples } },
+        onFailure: (f) => failures.push(f.error),
+      });
+    const outboxPayload = async () =>
+      Buffer.from((await db.get<{ payload: Buffer }>('SELECT payload FROM broker_events'))!.payload);
+
+    it('keeps its samples once, in eeg_chunks, and a restart reads them back from there', async () => {
+      const first = brokerWith(stuckFunctions().get('alpha')!, true);
+      await first.start();
+      await first.accept([chunk('e1')]);
+      const payload = await outboxPayload();
+      expect(samplesOmitted(payload)).toBe(true);
+      expect(payload.byteLength).toBeLessThan(1000); // the samples alone are 2048 bytes
+      const stored = await db.get<{ samples: Buffer }>('SELECT samples FROM eeg_chunks WHERE event_id = ?', [
+        'e1',
+      ]);
+      // The bytes the outbox left out are exactly those eeg_chunks holds.
+      expect(Buffer.from(stored!.samples).equals(splitSamples(encodeEvent(chunk('e1')))!.samples)).toBe(true);
+
+      const seen: VigilEvent[] = [];
+      const second = brokerWith(recorder('alpha', seen), true);
+      await second.start();
+      await second.idle();
+      expect(seen).toEqual([chunk('e1')]);
+      await second.stop();
+    });
+
+    it('keeps the samples in the outbox when the recorder is not the one storing them', async () => {
+      const broker = brokerWith(stuckFunctions().get('alpha')!, false);
+      await broker.start();
+      await broker.accept([chunk('e2')]);
+      expect(decodeEvent(await outboxPayload())).toEqual(chunk('e2'));
+    });
+
+    it('leaves a delivery whose samples are gone for an operator, and says so', async () => {
+      const first = brokerWith(stuckFunctions().get('alpha')!, true);
+      await first.start();
+      await first.accept([chunk('e3')]);
+      await db.run('DELETE FROM eeg_chunks');
+      const seen: VigilEvent[] = [];
+      const failures: string[] = [];
+      const second = brokerWith(recorder('alpha', seen), true, failures);
+      await second.start();
+      await second.idle();
+      expect(seen).toEqual([]);
+      expect(failures).toEqual([expect.stringMatching(/samples are missing/)]);
+      const left = await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM broker_deliveries');
+      expect(Number(left?.n)).toBe(1);
+      await second.stop();
+    });
   });
 
   it('refuses new events with BrokerFullError when too much is pending', async () => {

@@ -16,7 +16,7 @@ import { Admission } from './admission.ts';
 import { type DeliveryFailure, Dispatcher } from './dispatcher.ts';
 import { GroupCommit } from './group-commit.ts';
 import { decodeEvent } from './outbox-codec.ts';
-import { loadDeliveries } from './outbox-store.ts';
+import { reloadDeliveries } from './outbox-reload.ts';
 import { type GroupOutcome, InlineDeliveryError, type OutboxOp, OutboxWriter } from './outbox-writer.ts';
 import { PendingEvents } from './pending-events.ts';
 import type { Route } from './routes.ts';
@@ -34,6 +34,12 @@ export interface SubscriberOptions {
    * events are accepted again with a normal, retried delivery instead.
    */
   inline?: boolean;
+  /**
+   * With inline: the subscriber stores each EEG chunk's samples as eeg_chunks.samples (channel-major
+   * float32, keyed by source and event id) in the accepting transaction, as the recorder does. The
+   * outbox then keeps only the chunk's envelope, so the samples are stored once.
+   */
+  storesEegSamples?: boolean;
 }
 
 export interface BrokerOptions {
@@ -50,12 +56,10 @@ export interface BrokerOptions {
   onFailure?: (info: DeliveryFailure) => void;
 }
 
-/** Deliveries read per query when a restart reloads the outbox. */
-const LOAD_PAGE = 500;
-
 export class EmbeddedBroker implements EventSink {
   readonly #db: Db;
   readonly #now: () => number;
+  readonly #onFailure: BrokerOptions['onFailure'];
   readonly #pending = new PendingEvents();
   readonly #admission: Admission;
   readonly #commits: GroupCommit<OutboxOp, GroupOutcome, (number | null)[]>;
@@ -67,20 +71,25 @@ export class EmbeddedBroker implements EventSink {
     this.#db = opts.db;
     const now = opts.now ?? Date.now;
     this.#now = now;
+    this.#onFailure = opts.onFailure;
     const inline = new Map<string, VigilFunction>();
+    const keepsSamples = new Set<string>();
     const routes = opts.routes.map((route) => {
       const fn = opts.functions.get(route.subscriber);
       if (!fn)
         throw new Error(`trigger ${route.trigger}: no function named ${route.subscriber} is registered`);
       const o = opts.subscribers?.[route.subscriber] ?? {};
-      if (o.inline && fn.handleBatch) inline.set(route.trigger, fn);
+      if (o.inline && fn.handleBatch) {
+        inline.set(route.trigger, fn);
+        if (o.storesEegSamples) keepsSamples.add(route.trigger);
+      }
       const queue = {
         maxBatch: fn.handleBatch ? (o.maxBatch ?? 256) : 1,
         concurrency: o.concurrency ?? (fn.handleBatch ? 1 : 4),
       };
       return { route, fn, queue };
     });
-    const writer = new OutboxWriter(opts.routes, inline, now);
+    const writer = new OutboxWriter(opts.routes, inline, keepsSamples, now);
     this.#commits = new GroupCommit({
       db: opts.db,
       write: (tx, ops, attempt) => writer.write(tx, ops, attempt === 0),
@@ -123,17 +132,23 @@ export class EmbeddedBroker implements EventSink {
 
   /** Loads every delivery left over from a previous run, then starts dispatching. */
   async start(): Promise<void> {
-    for (let after = { seq: 0, trigger: '' }; ; ) {
-      const rows = await loadDeliveries(this.#db, after, LOAD_PAGE);
-      if (rows.length === 0) break;
-      after = rows.at(-1)!;
-      for (const r of rows) {
+    for await (const page of reloadDeliveries(this.#db))
+      for (const r of page) {
         if (!this.#dispatcher.has(r.trigger)) continue; // a Trigger removed since; the row stays for an operator
+        if (!r.payload) {
+          this.#onFailure?.({
+            trigger: r.trigger,
+            type: '(outbox)',
+            attempts: r.attempts,
+            error: `event ${r.seq}: its samples are missing from eeg_chunks; the delivery stays for an operator`,
+            deadLettered: false,
+          });
+          continue;
+        }
         const event = this.#pending.has(r.seq) ? this.#pending.event(r.seq) : decodeEvent(r.payload);
         this.#pending.add(r.seq, event, r.payload.byteLength, 1);
         this.#dispatcher.schedule(r.trigger, { seq: r.seq, attempts: r.attempts }, r.nextAttemptAt);
       }
-    }
     this.#dispatcher.start();
   }
 

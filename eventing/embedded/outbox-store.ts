@@ -18,6 +18,9 @@ export interface DeliveryKey {
 
 export interface PendingDeliveryRow {
   seq: number;
+  /** The event's CloudEvent source and id. */
+  source: string;
+  id: string;
   trigger: string;
   attempts: number;
   nextAttemptAt: number;
@@ -114,12 +117,14 @@ export async function loadDeliveries(
 ): Promise<PendingDeliveryRow[]> {
   const rows = await db.all<{
     event_seq: number;
+    source: string;
+    id: string;
     subscriber: string;
     attempts: number;
     next_attempt_at: number;
     payload: Buffer;
   }>(
-    `SELECT d.event_seq, d.subscriber, d.attempts, d.next_attempt_at, e.payload
+    `SELECT d.event_seq, e.source, e.id, d.subscriber, d.attempts, d.next_attempt_at, e.payload
        FROM broker_deliveries d JOIN broker_events e ON e.seq = d.event_seq
       WHERE d.event_seq >= ? AND (d.event_seq > ? OR d.subscriber > ?)
       ORDER BY d.event_seq, d.subscriber LIMIT ?`,
@@ -127,6 +132,8 @@ export async function loadDeliveries(
   );
   return rows.map((r) => ({
     seq: Number(r.event_seq),
+    source: r.source,
+    id: r.id,
     trigger: r.subscriber,
     attempts: Number(r.attempts),
     nextAttemptAt: Number(r.next_attempt_at),

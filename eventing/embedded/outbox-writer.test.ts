@@ -31,7 +31,7 @@ const ev = (id: string): VigilEvent => ({ specversion: '1.0', id, source: '/devi
 describe.each(testBackends)('outbox writer on $name', ({ open }) => {
   let db: Db;
   const routes = parseRoutes([YAML]);
-  const writer = new OutboxWriter(routes, new Map(), Date.now);
+  const writer = new OutboxWriter(routes, new Map(), new Set(), Date.now);
   beforeEach(async () => {
     db = await open();
   });

@@ -6,9 +6,10 @@
 
 import type { Db } from '../../storage/db.ts';
 import { type DeadLetter, insertDeadLetters } from '../../storage/dead-letters-store.ts';
+import { EVENT_TYPES } from '../contract.ts';
 import type { VigilEvent } from '../event.ts';
 import type { VigilFunction } from '../subscriber.ts';
-import { encodeEvent } from './outbox-codec.ts';
+import { encodeEvent, splitSamples } from './outbox-codec.ts';
 import {
   type DeliveryKey,
   deferDelivery,
@@ -65,6 +66,8 @@ export class OutboxWriter {
     private readonly routes: readonly Route[],
     /** Trigger -> subscriber, for the Triggers delivered inside the accepting transaction. */
     private readonly inline: ReadonlyMap<string, VigilFunction>,
+    /** Inline Triggers whose subscriber stores an EEG chunk's samples in eeg_chunks (the recorder). */
+    private readonly keepsSamples: ReadonlySet<string>,
     private readonly now: () => number,
   ) {}
 
@@ -131,10 +134,26 @@ export class OutboxWriter {
     out: GroupOutcome,
   ): Promise<(StoredEvent | null)[]> {
     if (events.length === 0) return [];
-    const payloads = events.map(encodeEvent);
+    const routed = events.map((e) => {
+      const matching = this.routes.filter((r) => matches(r, e));
+      const inlined = inline ? matching.filter((r) => this.inline.has(r.trigger)) : [];
+      const payload = encodeEvent(e);
+      // Store once: when a subscriber stores this chunk's samples in this very transaction, the
+      // outbox keeps only the envelope; a restart reads the samples back from eeg_chunks.
+      const split =
+        e.type === EVENT_TYPES.eegChunk && inlined.some((r) => this.keepsSamples.has(r.trigger))
+          ? splitSamples(payload)
+          : undefined;
+      return {
+        queued: matching.filter((r) => !inlined.includes(r)),
+        inlined,
+        stored: split?.envelope ?? payload,
+        bytes: payload.byteLength,
+      };
+    });
     const seqs = await insertEvents(
       tx,
-      events.map((e, i) => ({ source: e.source, id: e.id, type: e.type, payload: payloads[i]! })),
+      events.map((e, i) => ({ source: e.source, id: e.id, type: e.type, payload: routed[i]!.stored })),
       now,
     );
     const result: (StoredEvent | null)[] = [];
@@ -149,19 +168,15 @@ export class OutboxWriter {
         return;
       }
       seqs.delete(key); // a second copy inside the same group is a duplicate too
-      const triggers: string[] = [];
-      for (const r of this.routes) {
-        if (!matches(r, e)) continue;
-        if (inline && this.inline.has(r.trigger)) {
-          const list = inlined.get(r.trigger) ?? [];
-          list.push(e);
-          inlined.set(r.trigger, list);
-        } else {
-          triggers.push(r.trigger);
-          deliveries.push({ trigger: r.trigger, seq });
-        }
+      const { queued, bytes } = routed[i]!;
+      for (const r of routed[i]!.inlined) {
+        const list = inlined.get(r.trigger) ?? [];
+        list.push(e);
+        inlined.set(r.trigger, list);
       }
-      const s = { seq, event: e, triggers, bytes: payloads[i]!.byteLength };
+      const triggers = queued.map((r) => r.trigger);
+      for (const trigger of triggers) deliveries.push({ trigger, seq });
+      const s = { seq, event: e, triggers, bytes };
       result.push(s);
       if (triggers.length > 0) out.stored.push(s);
       else unrouted.push(seq);
