@@ -1,5 +1,6 @@
 // The durability promise, tested the hard way: `vigil up` in a child process is killed with
-// SIGKILL while devices are sending; after a restart every event that got a 202 is stored, once.
+// SIGKILL while devices are sending; after a restart every event that got a 202 is stored, once,
+// and every delivery the crash left in the outbox is made.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -73,18 +74,38 @@ describe.each(['sqlite', 'mysql'] as const)('SIGKILL mid-load on %s', (backend) 
     const sender = async (w: number) => {
       for (let i = 0; !stop && i < 2000; i++) {
         const id = `k-${w}-${i}`;
-        const ev = {
-          specversion: '1.0',
-          id,
-          source: `/devices/${dev.deviceId}`,
-          type: EVENT_TYPES.heartRateSample,
-          data: {
-            patientId: 'crash-patient',
-            deviceId: dev.deviceId,
-            source: 'crash-test',
-            samples: [{ time: new Date(1_750_000_000_000 + (w * 2000 + i) * 1000).toISOString(), bpm: 70 }],
-          },
-        };
+        const time = new Date(1_750_000_000_000 + (w * 2000 + i) * 1000).toISOString();
+        // Every tenth event an EEG chunk: its samples are stored once, in eeg_chunks, and a restart
+        // must read them back from there to deliver it.
+        const ev =
+          i % 10 === 9
+            ? {
+                specversion: '1.0',
+                id,
+                source: `/devices/${dev.deviceId}`,
+                type: EVENT_TYPES.eegChunk,
+                data: {
+                  patientId: 'crash-patient',
+                  deviceId: dev.deviceId,
+                  startTime: time,
+                  sampleRateHz: 256,
+                  channels: ['FP1-F7', 'C3'],
+                  unit: 'uV',
+                  samples: [0, 1].map((c) => Array.from({ length: 256 }, (_, k) => c * 100 + k * 0.5)),
+                },
+              }
+            : {
+                specversion: '1.0',
+                id,
+                source: `/devices/${dev.deviceId}`,
+                type: EVENT_TYPES.heartRateSample,
+                data: {
+                  patientId: 'crash-patient',
+                  deviceId: dev.deviceId,
+                  source: 'crash-test',
+                  samples: [{ time, bpm: 70 }],
+                },
+              };
         sent++;
         try {
           const res = await fetch(`${first.ingestUrl}/`, {
@@ -128,6 +149,19 @@ describe.each(['sqlite', 'mysql'] as const)('SIGKILL mid-load on %s', (backend) 
       [dev.deviceId],
     );
     expect(Number(samples?.n)).toBe(Number(samples?.d));
+    const chunks = await db.all<{ event_id: string }>('SELECT event_id FROM eeg_chunks WHERE device_id = ?', [
+      dev.deviceId,
+    ]);
+    const chunkIds = new Set(chunks.map((c) => c.event_id));
+    expect([...acked].filter((id) => id.endsWith('9') && !chunkIds.has(id))).toEqual([]);
+    // Every delivery the crash left in the outbox is made, EEG chunks' included.
+    let pending = -1;
+    while (Date.now() < deadline) {
+      pending = Number((await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM broker_deliveries'))?.n);
+      if (pending === 0) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(pending).toBe(0);
     second.child.kill('SIGTERM');
   });
 });

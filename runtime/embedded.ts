@@ -87,10 +87,11 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       functions,
       now,
       maxPendingEvents: opts.maxPendingEvents,
-      // The recorder only writes storage: it runs inside the broker's accepting transaction. Other batch
+      // The recorder only writes storage: it runs inside the broker's accepting transaction, where the
+      // EEG samples it writes to eeg_chunks are the only copy (the outbox keeps the envelope). Other batch
       // functions take small batches: a batch is one transaction, and a long one delays every acknowledgement.
       subscribers: opts.subscribers ?? {
-        recorder: { maxBatch: 256, concurrency: 1, inline: true },
+        recorder: { maxBatch: 256, concurrency: 1, inline: true, storesEegSamples: true },
         'heart-rate-monitor': { maxBatch: 16, concurrency: 1 },
         'technical-alarms': { maxBatch: 16, concurrency: 1 },
       },

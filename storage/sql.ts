@@ -41,6 +41,38 @@ function valueBytes(v: SqlValue): number {
   return v.byteLength * 2 + 3; // hex-escaped by the MySQL client
 }
 
+/** Splits rows into runs that each fit one statement: at most MAX_ROWS_PER_STATEMENT rows and about MAX_STATEMENT_BYTES. */
+function statementRuns<T extends readonly SqlValue[]>(rows: readonly T[]): (readonly T[])[] {
+  const runs: (readonly T[])[] = [];
+  let start = 0;
+  while (start < rows.length) {
+    let end = start;
+    let bytes = 0;
+    while (end < rows.length && end - start < MAX_ROWS_PER_STATEMENT) {
+      const size = rows[end]!.reduce<number>((n, v) => n + valueBytes(v), 0);
+      if (end > start && bytes + size > MAX_STATEMENT_BYTES) break;
+      bytes += size;
+      end++;
+    }
+    runs.push(rows.slice(start, end));
+    start = end;
+  }
+  return runs;
+}
+
+function insertStatement(
+  db: Db,
+  table: string,
+  cols: readonly string[],
+  run: readonly (readonly SqlValue[])[],
+  ignoreDuplicates: boolean,
+): { sql: string; params: SqlValue[] } {
+  const sql = ignoreDuplicates
+    ? insertIgnoreSql(db, table, cols, run.length)
+    : insertSql(table, cols, run.length);
+  return { sql, params: run.flat() };
+}
+
 /**
  * Writes rows with multi-row statements, split so that no statement exceeds the row or byte budget.
  * Returns how many rows were actually inserted (ignored duplicates excluded).
@@ -53,22 +85,30 @@ export async function insertRows(
   opts: { ignoreDuplicates: boolean },
 ): Promise<number> {
   let inserted = 0;
-  let start = 0;
-  while (start < rows.length) {
-    let end = start;
-    let bytes = 0;
-    while (end < rows.length && end - start < MAX_ROWS_PER_STATEMENT) {
-      const size = rows[end]!.reduce<number>((n, v) => n + valueBytes(v), 0);
-      if (end > start && bytes + size > MAX_STATEMENT_BYTES) break;
-      bytes += size;
-      end++;
-    }
-    const n = end - start;
-    const sql = opts.ignoreDuplicates ? insertIgnoreSql(db, table, cols, n) : insertSql(table, cols, n);
-    const params: SqlValue[] = [];
-    for (let i = start; i < end; i++) params.push(...rows[i]!);
+  for (const run of statementRuns(rows)) {
+    const { sql, params } = insertStatement(db, table, cols, run, opts.ignoreDuplicates);
     inserted += (await db.run(sql, params)).changes;
-    start = end;
   }
   return inserted;
+}
+
+/**
+ * insertRows that also reads back `returning` of every row it inserted (INSERT ... RETURNING, in
+ * SQLite >= 3.35 and MariaDB >= 10.5): generated keys without a round trip per row. With
+ * ignoreDuplicates, skipped rows return nothing.
+ */
+export async function insertRowsReturning<T>(
+  db: Db,
+  table: string,
+  cols: readonly string[],
+  rows: readonly (readonly SqlValue[])[],
+  returning: readonly string[],
+  opts: { ignoreDuplicates: boolean },
+): Promise<T[]> {
+  const out: T[] = [];
+  for (const run of statementRuns(rows)) {
+    const { sql, params } = insertStatement(db, table, cols, run, opts.ignoreDuplicates);
+    out.push(...(await db.all<T>(`${sql} RETURNING ${returning.join(',')}`, params)));
+  }
+  return out;
 }

@@ -17,7 +17,7 @@ import {
   touchDevices,
 } from './patients-store.ts';
 import { insertRows } from './sql.ts';
-import { testBackends } from './testing.ts';
+import { countStatements, testBackends } from './testing.ts';
 
 describe.each(testBackends)('storage contract on $name', ({ open }) => {
   let db: Db;
@@ -79,6 +79,24 @@ describe.each(testBackends)('storage contract on $name', ({ open }) => {
     await touchDevices(db, new Map([[dev.deviceId, 1000]]));
     const [d] = (await listDevices(db, 'p-1')).filter((x) => x.id === dev.deviceId);
     expect(d?.lastSeenAt).toBe(2000);
+  });
+
+  it('touchDevices moves many devices in one statement, each to its own time', async () => {
+    const devs = await Promise.all([1, 2, 3].map(() => enrollDevice(db, { patientId: 'p-1' })));
+    await touchDevices(db, new Map([[devs[0]!.deviceId, 5000]]));
+    const counted = countStatements(db);
+    await touchDevices(
+      counted.db,
+      new Map([
+        [devs[0]!.deviceId, 4000],
+        [devs[1]!.deviceId, 1000],
+        [devs[2]!.deviceId, 3000],
+        ['no-such-device', 9000],
+      ]),
+    );
+    expect(counted.statements()).toBe(1);
+    const seen = new Map((await listDevices(db, 'p-1')).map((d) => [d.id, d.lastSeenAt]));
+    expect(devs.map((d) => seen.get(d.deviceId))).toEqual([5000, 1000, 3000]);
   });
 
   it('transactions roll back on error and commit on success', async () => {

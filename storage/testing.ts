@@ -70,3 +70,29 @@ export const testBackends: TestBackend[] = [
   { name: 'sqlite', open: openSqlite },
   { name: 'mysql', open: openMysql },
 ];
+
+/**
+ * The same Db, counting the statements run through it, transactions included: on MariaDB each one
+ * is a network round trip, so a test can pin how many a piece of work costs.
+ */
+export function countStatements(db: Db): { db: Db; statements: () => number } {
+  let n = 0;
+  const wrap = (inner: Db): Db => ({
+    dialect: inner.dialect,
+    all: (sql, params) => {
+      n++;
+      return inner.all(sql, params);
+    },
+    get: (sql, params) => {
+      n++;
+      return inner.get(sql, params);
+    },
+    run: (sql, params) => {
+      n++;
+      return inner.run(sql, params);
+    },
+    tx: (fn, opts) => inner.tx((t) => fn(wrap(t)), opts),
+    close: () => inner.close(),
+  });
+  return { db: wrap(db), statements: () => n };
+}

@@ -1,11 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { recorder as recordingFunction } from '../../functions/recorder/index.ts';
 import { heldFunctions } from '../../functions/testing.ts';
 import type { Db } from '../../storage/db.ts';
-import { testBackends } from '../../storage/testing.ts';
+import { countStatements, testBackends } from '../../storage/testing.ts';
+import { EVENT_TYPES } from '../contract.ts';
 import type { VigilEvent } from '../event.ts';
 import type { VigilFunction } from '../subscriber.ts';
 import { BrokerFullError, EmbeddedBroker } from './broker.ts';
-import { decodeEvent, encodeEvent } from './outbox-codec.ts';
+import { decodeEvent, encodeEvent, joinSamples, samplesOmitted, splitSamples } from './outbox-codec.ts';
 import { parseRoutes } from './routes.ts';
 
 const YAML = `
@@ -33,6 +35,19 @@ spec:
 
 function ev(id: string, type = 'test.a', data: unknown = { n: 1 }): VigilEvent {
   return { specversion: '1.0', id, source: '/devices/d1', type, data };
+}
+
+/** A 2-channel, 256-sample EEG chunk, in values float32 holds exactly. */
+function chunk(id: string): VigilEvent {
+  return ev(id, EVENT_TYPES.eegChunk, {
+    patientId: 'p-1',
+    deviceId: 'd1',
+    startTime: '2026-01-01T00:00:00.000Z',
+    sampleRateHz: 256,
+    channels: ['Fp1-F7', 'F7-T7'],
+    unit: 'uV',
+    samples: [0, 1].map((c) => Array.from({ length: 256 }, (_, i) => (i - 128) * 0.5 + c)),
+  });
 }
 
 /** Subscribers that never finish: every accepted event stays pending. */
@@ -80,9 +95,19 @@ describe('outbox codec', () => {
     }>;
     expect(lossy.data!.samples[0]![0]).toBeCloseTo(0.1, 6);
   });
+
+  it('splits an EEG payload into an envelope and its float32 block, and joins them again', () => {
+    const payload = encodeEvent(chunk('s1'));
+    const parts = splitSamples(payload)!;
+    expect(parts.samples.byteLength).toBe(2 * 256 * 4);
+    expect(samplesOmitted(parts.envelope)).toBe(true);
+    expect(() => decodeEvent(parts.envelope)).toThrow();
+    expect(decodeEvent(joinSamples(parts.envelope, parts.samples))).toEqual(chunk('s1'));
+    expect(splitSamples(encodeEvent(ev('j')))).toBeUndefined();
+  });
 });
 
-describe.each(testBackends)('embedded broker on $name', ({ open }) => {
+describe.each(testBackends)('embedded broker on $name', ({ name, open }) => {
   let db: Db;
   const routes = parseRoutes([YAML]);
   beforeEach(async () => {
@@ -209,6 +234,91 @@ describe.each(testBackends)('embedded broker on $name', ({ open }) => {
     await second.stop();
   });
 
+  it('resumes every delivery after a restart, also where an event straddles a page of the reload', async () => {
+    const first = new EmbeddedBroker({ db, routes, functions: stuckFunctions() });
+    await first.start();
+    // 1 + 2 * 250 = 501 delivery rows: the reload's first page (500) ends between the two of the last event.
+    await first.accept([ev('p-b', 'test.b'), ...Array.from({ length: 250 }, (_, i) => ev(`p${i}`))]);
+    const alpha: VigilEvent[] = [];
+    const sink: VigilEvent[] = [];
+    const second = new EmbeddedBroker({
+      db,
+      routes,
+      functions: new Map([
+        ['alpha', recorder('alpha', alpha)],
+        ['sink', recorder('sink', sink, true)],
+      ]),
+    });
+    await second.start();
+    await second.idle();
+    expect(alpha).toHaveLength(250);
+    expect(sink).toHaveLength(251);
+    await second.stop();
+  });
+
+  describe('an EEG chunk recorded inline', () => {
+    // The chunk goes to alpha (a delivery that stays pending) and to the recorder, inline.
+    const eegRoutes = parseRoutes([YAML.replace('type: test.a', `type: ${EVENT_TYPES.eegChunk}`)]);
+    const brokerWith = (alpha: VigilFunction, storesEegSamples: boolean, failures: string[] = []) =>
+      new EmbeddedBroker({
+        db,
+        routes: eegRoutes,
+        functions: new Map([
+          ['alpha', alpha],
+          ['sink', recordingFunction],
+        ]),
+        subscribers: { sink: { inline: true, storesEegSamples } },
+        onFailure: (f) => failures.push(f.error),
+      });
+    const outboxPayload = async () =>
+      Buffer.from((await db.get<{ payload: Buffer }>('SELECT payload FROM broker_events'))!.payload);
+
+    it('keeps its samples once, in eeg_chunks, and a restart reads them back from there', async () => {
+      const first = brokerWith(stuckFunctions().get('alpha')!, true);
+      await first.start();
+      await first.accept([chunk('e1')]);
+      const payload = await outboxPayload();
+      expect(samplesOmitted(payload)).toBe(true);
+      expect(payload.byteLength).toBeLessThan(1000); // the samples alone are 2048 bytes
+      const stored = await db.get<{ samples: Buffer }>('SELECT samples FROM eeg_chunks WHERE event_id = ?', [
+        'e1',
+      ]);
+      // The bytes the outbox left out are exactly those eeg_chunks holds.
+      expect(Buffer.from(stored!.samples).equals(splitSamples(encodeEvent(chunk('e1')))!.samples)).toBe(true);
+
+      const seen: VigilEvent[] = [];
+      const second = brokerWith(recorder('alpha', seen), true);
+      await second.start();
+      await second.idle();
+      expect(seen).toEqual([chunk('e1')]);
+      await second.stop();
+    });
+
+    it('keeps the samples in the outbox when the recorder is not the one storing them', async () => {
+      const broker = brokerWith(stuckFunctions().get('alpha')!, false);
+      await broker.start();
+      await broker.accept([chunk('e2')]);
+      expect(decodeEvent(await outboxPayload())).toEqual(chunk('e2'));
+    });
+
+    it('leaves a delivery whose samples are gone for an operator, and says so', async () => {
+      const first = brokerWith(stuckFunctions().get('alpha')!, true);
+      await first.start();
+      await first.accept([chunk('e3')]);
+      await db.run('DELETE FROM eeg_chunks');
+      const seen: VigilEvent[] = [];
+      const failures: string[] = [];
+      const second = brokerWith(recorder('alpha', seen), true, failures);
+      await second.start();
+      await second.idle();
+      expect(seen).toEqual([]);
+      expect(failures).toEqual([expect.stringMatching(/samples are missing/)]);
+      const left = await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM broker_deliveries');
+      expect(Number(left?.n)).toBe(1);
+      await second.stop();
+    });
+  });
+
   it('refuses new events with BrokerFullError when too much is pending', async () => {
     const broker = new EmbeddedBroker({
       db,
@@ -308,6 +418,90 @@ describe.each(testBackends)('embedded broker on $name', ({ open }) => {
     await broker.idle();
     const dl = await db.all<{ reason: string }>('SELECT reason FROM dead_letters');
     expect(dl[0]?.reason).toMatch(/input type/);
+    await broker.stop();
+  });
+  it('commits concurrent requests together, in a number of statements that does not grow with them', async () => {
+    const counted = countStatements(db);
+    const broker = new EmbeddedBroker({ db: counted.db, routes, functions: stuckFunctions() });
+    await broker.start();
+    const before = counted.statements();
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, r) => broker.accept([ev(`c${r}-1`), ev(`c${r}-2`, 'test.b')])),
+    );
+    expect(results.every((r) => r.accepted === 2)).toBe(true);
+    // One INSERT for the 80 events, one for their 120 deliveries.
+    expect(counted.statements() - before).toBe(2);
+    const n = await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM broker_deliveries');
+    expect(Number(n?.n)).toBe(120);
+  });
+
+  it('runs the recorder inline once per group commit, in a fixed number of statements', async () => {
+    const { recorder: record } = await import('../../functions/recorder/index.ts');
+    const counted = countStatements(db);
+    const broker = new EmbeddedBroker({
+      db: counted.db,
+      routes,
+      functions: new Map([
+        ['alpha', recorder('alpha', [])],
+        ['sink', record],
+      ]),
+      subscribers: { sink: { inline: true } },
+    });
+    await broker.start();
+    const before = counted.statements();
+    await Promise.all(
+      Array.from({ length: 40 }, (_, r) =>
+        broker.accept([{ ...ev(`rec${r}`, 'test.b'), source: `/devices/d${r}` }]),
+      ),
+    );
+    // The outbox INSERT, the recorder's INSERT into events and UPDATE of devices, and the DELETE of
+    // the events no other Trigger wants.
+    expect(counted.statements() - before).toBe(4);
+    const n = await db.get<{ n: number }>("SELECT COUNT(*) AS n FROM events WHERE id LIKE 'rec%'");
+    expect(Number(n?.n)).toBe(40);
+    await broker.idle();
+    await broker.stop();
+  });
+
+  it('writes a group again, once, when its transaction deadlocks inside an inline subscriber', async () => {
+    let calls = 0;
+    const inlineSink: VigilFunction = {
+      name: 'sink',
+      handle: (e, ctx) => inlineSink.handleBatch!([e], ctx),
+      async handleBatch(es, ctx) {
+        calls++;
+        await ctx.db.run('INSERT INTO patients (id, name, created_at) VALUES (?, ?, ?)', [
+          `dl-${es[0]!.id}`,
+          'x',
+          1,
+        ]);
+        // What MariaDB reports when InnoDB picks this transaction as a deadlock's victim.
+        if (calls === 1) throw Object.assign(new Error('Deadlock found'), { code: 'ER_LOCK_DEADLOCK' });
+        return [];
+      },
+    };
+    const broker = new EmbeddedBroker({
+      db,
+      routes,
+      functions: new Map([
+        ['alpha', recorder('alpha', [])],
+        ['sink', inlineSink],
+      ]),
+      subscribers: { sink: { inline: true } },
+      onFailure: (f) => failures.push(f.type),
+    });
+    const failures: string[] = [];
+    await broker.start();
+    expect(await broker.accept([ev('d1', 'test.b')])).toEqual({ accepted: 1, duplicates: 0 });
+    await broker.idle();
+    // MariaDB: Db.tx ran the whole group again, still inline, and nothing failed. SQLite has no
+    // deadlocks to retry: the failed inline attempt sends the event the ordinary, retried way instead.
+    expect(failures).toEqual(name === 'mysql' ? [] : ['(inline batch)']);
+    expect(calls).toBe(2);
+    expect(broker.delivered).toBe(1);
+    expect(broker.pendingEvents).toBe(0);
+    const rows = await db.all<{ id: string }>("SELECT id FROM patients WHERE id LIKE 'dl-%'");
+    expect(rows.map((r) => r.id)).toEqual(['dl-d1']);
     await broker.stop();
   });
 });

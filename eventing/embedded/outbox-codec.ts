@@ -44,3 +44,28 @@ export function decodeEvent(buf: Buffer): VigilEvent {
   }
   return JSON.parse(buf.toString('utf8')) as VigilEvent;
 }
+
+// An EEG payload whose float32 block is kept elsewhere (eeg_chunks.samples holds the same bytes:
+// channel-major float32). Its own magic, so that it is never decoded as if it were whole.
+const MAGIC_ENVELOPE = 0x56474c32; // "VGL2"
+
+/** The envelope and the float32 block of an EEG payload; undefined for any other payload. */
+export function splitSamples(payload: Buffer): { envelope: Buffer; samples: Buffer } | undefined {
+  if (payload.length < 8 || payload.readUInt32LE(0) !== MAGIC_EEG) return undefined;
+  const end = 8 + payload.readUInt32LE(4);
+  const envelope = Buffer.from(payload.subarray(0, end));
+  envelope.writeUInt32LE(MAGIC_ENVELOPE, 0);
+  return { envelope, samples: payload.subarray(end) };
+}
+
+export function samplesOmitted(payload: Buffer): boolean {
+  return payload.length >= 8 && payload.readUInt32LE(0) === MAGIC_ENVELOPE;
+}
+
+/** The whole payload again, from an envelope and the float32 block kept elsewhere. */
+export function joinSamples(envelope: Buffer, samples: Uint8Array): Buffer {
+  if (!samplesOmitted(envelope)) throw new Error('not an EEG envelope');
+  const out = Buffer.concat([envelope, samples]);
+  out.writeUInt32LE(MAGIC_EEG, 0);
+  return out;
+}

@@ -5,6 +5,7 @@
 import type { VigilEvent } from '../../eventing/event.ts';
 import type { FunctionContext, VigilFunction } from '../../eventing/subscriber.ts';
 import type { Db } from '../../storage/db.ts';
+import { insertDeadLetters } from '../../storage/dead-letters-store.ts';
 import { touchDevices } from '../../storage/patients-store.ts';
 import { insertRows } from '../../storage/sql.ts';
 import { applyAlertEvent, isAlertEvent } from './alert-events.ts';
@@ -32,24 +33,18 @@ export async function recordDeadLetter(db: Db, event: VigilEvent, now: number): 
   const reason = [event.knativeerrorcode, event.knativeerrordest, event.knativeerrordata]
     .filter((x) => x !== undefined)
     .join(' ');
-  await insertRows(
-    db,
-    'dead_letters',
-    ['source', 'id', 'type', 'subscriber', 'attempts', 'reason', 'payload', 'created_at'],
-    [
-      [
-        event.source,
-        event.id,
-        event.type,
-        String(event.knativeerrordest ?? 'unknown'),
-        0,
-        reason || 'delivery failed',
-        Buffer.from(JSON.stringify(event)),
-        now,
-      ],
-    ],
-    { ignoreDuplicates: true },
-  );
+  await insertDeadLetters(db, [
+    {
+      source: event.source,
+      id: event.id,
+      type: event.type,
+      subscriber: String(event.knativeerrordest ?? 'unknown'),
+      attempts: 0,
+      reason: reason || 'delivery failed',
+      payload: Buffer.from(JSON.stringify(event)),
+      createdAt: now,
+    },
+  ]);
 }
 
 export const recorder: VigilFunction = {
