@@ -131,20 +131,19 @@ export interface EegChunkRow {
   startTime: number;
   sampleRateHz: number;
   channels: string[];
-  /** Channel-major float32 little-endian, as stored. */
-  samples: Uint8Array;
+  /** One row per channel, as stored (float32). */
+  samples: Float32Array[];
   nSamples: number;
 }
 
 /** SampledData.data: decimals separated by single spaces. float32 carries ~7 significant digits. */
-function sampledDataString(view: DataView, offset: number, n: number): string {
-  const out = new Array<string>(n);
-  for (let i = 0; i < n; i++) out[i] = String(Number(view.getFloat32(offset + i * 4, true).toPrecision(7)));
+function sampledDataString(row: Float32Array): string {
+  const out = new Array<string>(row.length);
+  for (let i = 0; i < row.length; i++) out[i] = String(Number(row[i]!.toPrecision(7)));
   return out.join(' ');
 }
 
 export function eegChunkObservation(r: EegChunkRow): Resource {
-  const view = new DataView(r.samples.buffer, r.samples.byteOffset, r.samples.byteLength);
   return {
     resourceType: 'Observation',
     id: `eeg-${r.seq}`,
@@ -166,7 +165,7 @@ export function eegChunkObservation(r: EegChunkRow): Resource {
         origin: { value: 0, unit: 'µV', system: UCUM, code: 'uV' },
         period: 1000 / r.sampleRateHz,
         dimensions: 1,
-        data: sampledDataString(view, c * r.nSamples * 4, r.nSamples),
+        data: sampledDataString(r.samples[c]!),
       },
     })),
   };

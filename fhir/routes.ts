@@ -5,9 +5,11 @@
 //   GET /Flag?patient=&_count=&_cursor=                       alerts
 // Search answers a `searchset` Bundle (total, link self/next with an opaque cursor); every error is an
 // OperationOutcome with the matching HTTP status; media type application/fhir+json.
+
 import { type Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { LIMITS } from '../eventing/contract.ts';
+import { bytesToSamples } from '../eventing/eeg-codec.ts';
 import { ProblemError } from '../http/problem.ts';
 import { InvalidCursorError, listAlerts } from '../storage/alert-queries.ts';
 import type { Db, SqlValue } from '../storage/db.ts';
@@ -406,7 +408,7 @@ export function createFhirRoutes(db: Db): Hono {
             sampleRateHz: Number(r.sample_rate_hz),
             nSamples: Number(r.n_samples),
             channels: r.channels.split(','),
-            samples: r.samples,
+            samples: bytesToSamples(r.samples, r.channels.split(',').length),
           }),
         );
     }

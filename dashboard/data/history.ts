@@ -1,7 +1,9 @@
 // History queries for one patient: heart rate, EEG (float32 blobs decoded to JSON) and predictions,
 // keyset-paginated on (time, seq) so pages stay stable while new rows arrive.
+
+import { bytesToSamples } from '../../eventing/eeg-codec.ts';
 import type { Db, SqlValue } from '../../storage/db.ts';
-import { decodeEeg } from '../live/summarise.ts';
+import { traceOf } from '../live/summarise.ts';
 import { seizureThreshold } from './model-threshold.ts';
 import { seizureWindows } from './seizure-windows.ts';
 
@@ -166,13 +168,7 @@ export function eegHistory(
     q,
     (r) => {
       const all = r.channels.split(',');
-      const decoded = decodeEeg(
-        r.samples,
-        all.length,
-        Number(r.n_samples),
-        Number(r.sample_rate_hz),
-        q.maxHz,
-      );
+      const decoded = traceOf(bytesToSamples(r.samples, all.length), Number(r.sample_rate_hz), q.maxHz);
       const keep = q.channels
         ? all.map((c, i) => [c, i] as const).filter(([c]) => q.channels!.includes(c))
         : all.map((c, i) => [c, i] as const);

@@ -1,8 +1,10 @@
 // One query loop per dashboard process: reads new `events` rows by their monotonic `seq` and fans
 // them out to every connected SSE client, so 50 open dashboards cost one loop, not 50. Nothing is
 // kept between processes: every replica reads storage, so any number of replicas work.
+
+import { bytesToSamples } from '../../eventing/eeg-codec.ts';
 import type { Db } from '../../storage/db.ts';
-import { decodeEeg, type LiveMessage, type StoredEventRow, summarise, TRACE_HZ } from './summarise.ts';
+import { type LiveMessage, type StoredEventRow, summarise, TRACE_HZ, traceOf } from './summarise.ts';
 
 export interface PollerOptions {
   intervalMs?: number;
@@ -116,13 +118,7 @@ export class EventPoller {
         if (!r) continue;
         const channels = r.channels.split(',');
         try {
-          const d = decodeEeg(
-            r.samples,
-            channels.length,
-            Number(r.n_samples),
-            Number(r.sample_rate_hz),
-            TRACE_HZ,
-          );
+          const d = traceOf(bytesToSamples(r.samples, channels.length), Number(r.sample_rate_hz), TRACE_HZ);
           out.set(m.seq, JSON.stringify({ hz: d.hz, channels, samples: d.samples }));
         } catch {
           // A malformed blob shows as a chunk without a trace rather than breaking the stream.

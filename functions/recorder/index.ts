@@ -2,6 +2,7 @@
 // (source, id), a whole batch in one transaction. It returns only after the commit, so the broker
 // (embedded or Knative) acknowledges nothing that is not on disk.
 
+import { eventJson } from '../../eventing/eeg-codec.ts';
 import type { VigilEvent } from '../../eventing/event.ts';
 import type { FunctionContext, VigilFunction } from '../../eventing/subscriber.ts';
 import type { Db } from '../../storage/db.ts';
@@ -44,7 +45,7 @@ export async function recordDeadLetter(db: Db, event: VigilEvent, now: number): 
         String(event.knativeerrordest ?? 'unknown'),
         0,
         reason || 'delivery failed',
-        Buffer.from(JSON.stringify(event)),
+        Buffer.from(eventJson(event)),
         now,
       ],
     ],

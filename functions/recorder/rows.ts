@@ -2,6 +2,7 @@
 // data clinicians query (EEG as float32 blobs, heart-rate samples, predictions).
 import type { EegChunk, EegPrediction, HeartRateSample } from '../../eventing/contract.ts';
 import { EVENT_TYPES } from '../../eventing/contract.ts';
+import { samplesToBytes } from '../../eventing/eeg-codec.ts';
 import type { VigilEvent } from '../../eventing/event.ts';
 import type { SqlValue } from '../../storage/db.ts';
 
@@ -50,22 +51,6 @@ export interface RecordRows {
   lastSeen: Map<string, number>;
 }
 
-/** Channel-major float32 little-endian: the compact form stored and served. */
-export function samplesToBlob(samples: ArrayLike<number>[]): Buffer {
-  const n = samples[0]?.length ?? 0;
-  const f32 = new Float32Array(samples.length * n);
-  samples.forEach((row, c) => {
-    f32.set(row, c * n);
-  });
-  return Buffer.from(f32.buffer, f32.byteOffset, f32.byteLength);
-}
-
-export function blobToSamples(blob: Uint8Array, channels: number): Float32Array[] {
-  const copy = new Float32Array(new Uint8Array(blob).buffer);
-  const n = copy.length / channels;
-  return Array.from({ length: channels }, (_, c) => copy.subarray(c * n, (c + 1) * n));
-}
-
 const ms = (iso: string | undefined): number | null => (iso ? Date.parse(iso) : null);
 
 export function toRows(events: readonly VigilEvent[], receivedAt: number): RecordRows {
@@ -85,7 +70,7 @@ export function toRows(events: readonly VigilEvent[], receivedAt: number): Recor
         d.sampleRateHz,
         samples[0]?.length ?? 0,
         d.channels.join(','),
-        samplesToBlob(samples),
+        samplesToBytes(samples),
       ]);
     } else if (e.type === EVENT_TYPES.heartRateSample) {
       const d = e.data as HeartRateSample;
