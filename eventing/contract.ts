@@ -201,6 +201,7 @@ export const alertAcknowledgedData = z
     note: z.string().max(2000).default(''),
   })
   .strict();
+export type AlertAcknowledged = z.input<typeof alertAcknowledgedData>;
 
 export const alertClearedData = z
   .object({
