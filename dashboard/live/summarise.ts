@@ -3,18 +3,12 @@
 import { EVENT_TYPES } from '../../eventing/contract.ts';
 import { kindPriority } from '../../functions/alarm-priority.ts';
 import { ALERT_KINDS, type AlertKind, TECHNICAL_KINDS } from '../../storage/alert-vocabulary.ts';
+import type { StoredEvent } from '../../storage/telemetry-store.ts';
 import { seizureThreshold } from '../data/model-threshold.ts';
 import { seizureWindows } from '../data/seizure-windows.ts';
 
-export interface StoredEventRow {
-  seq: number;
-  source: string;
-  id: string;
-  type: string;
-  subject: string | null;
-  time: number | null;
-  data: string | null;
-}
+/** A stored event as the live feed reads it (storage/telemetry-store.ts). */
+export type StoredEventRow = StoredEvent;
 
 /** One SSE message, serialised once and shared by every client that should get it. */
 export interface LiveMessage {
