@@ -98,11 +98,12 @@ export interface StoredPrediction {
   modelVersion: string;
 }
 
+/** What one write stores; any part may be left out. */
 export interface TelemetryBatch {
-  events: EventRecord[];
-  eegChunks: EegChunkRecord[];
-  heartRate: HeartRateRecord[];
-  predictions: PredictionRecord[];
+  events?: readonly EventRecord[];
+  eegChunks?: readonly EegChunkRecord[];
+  heartRate?: readonly HeartRateRecord[];
+  predictions?: readonly PredictionRecord[];
 }
 
 const EVENT_COLS = ['source', 'id', 'type', 'subject', 'time', 'received_at', 'data'] as const;
@@ -151,14 +152,14 @@ export async function recordTelemetry(db: Db, batch: TelemetryBatch): Promise<nu
     db,
     'events',
     EVENT_COLS,
-    batch.events.map((e) => [e.source, e.id, e.type, e.subject, e.time, e.receivedAt, e.data]),
+    (batch.events ?? []).map((e) => [e.source, e.id, e.type, e.subject, e.time, e.receivedAt, e.data]),
     { ignoreDuplicates: true },
   );
   await insertRows(
     db,
     'eeg_chunks',
     EEG_COLS,
-    batch.eegChunks.map((c) => [
+    (batch.eegChunks ?? []).map((c) => [
       c.source,
       c.eventId,
       c.patientId,
@@ -175,7 +176,7 @@ export async function recordTelemetry(db: Db, batch: TelemetryBatch): Promise<nu
     db,
     'heart_rate_samples',
     HR_COLS,
-    batch.heartRate.map((s) => [
+    (batch.heartRate ?? []).map((s) => [
       s.patientId,
       s.deviceId,
       s.time,
@@ -193,7 +194,7 @@ export async function recordTelemetry(db: Db, batch: TelemetryBatch): Promise<nu
     db,
     'predictions',
     PREDICTION_COLS,
-    batch.predictions.map((p) => [
+    (batch.predictions ?? []).map((p) => [
       p.eventSource,
       p.eventId,
       p.patientId,

@@ -3,9 +3,19 @@
 import type { EegChunk, EegPrediction, HeartRateSample } from '../../eventing/contract.ts';
 import { EVENT_TYPES } from '../../eventing/contract.ts';
 import type { VigilEvent } from '../../eventing/event.ts';
-import type { TelemetryBatch } from '../../storage/telemetry-store.ts';
+import type {
+  EegChunkRecord,
+  EventRecord,
+  HeartRateRecord,
+  PredictionRecord,
+} from '../../storage/telemetry-store.ts';
 
-export interface RecordRows extends TelemetryBatch {
+/** A TelemetryBatch for the store, plus what the recorder updates beside it. */
+export interface RecordRows {
+  events: EventRecord[];
+  eegChunks: EegChunkRecord[];
+  heartRate: HeartRateRecord[];
+  predictions: PredictionRecord[];
   /** deviceId -> newest event time, for the device-silent technical alarm. */
   lastSeen: Map<string, number>;
 }
