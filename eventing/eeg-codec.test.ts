@@ -1,6 +1,7 @@
 // The one EEG codec: a chunk's samples are float32 rows from the door on, and every byte form of them
 // is channel-major little-endian float32, bit-exact both ways.
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { EVENT_TYPES, eegChunkData } from './contract.ts';
 import {
   bytesToSamples,
@@ -59,6 +60,14 @@ describe('an EEG chunk at the door', () => {
     );
     expect(d.samples.every((r) => r instanceof Float32Array)).toBe(true);
     expect(bits(d.samples)).toEqual(bits([Float32Array.of(1.5, 2), Float32Array.of(3, 0.1)]));
+  });
+
+  it('still publishes the samples a device sends: rows of numbers (the decoding is not the schema)', () => {
+    const schema = z.toJSONSchema(eegChunkData, { unrepresentable: 'any', io: 'input' });
+    expect(schema.properties?.samples).toMatchObject({
+      type: 'array',
+      items: { type: 'array', items: { type: 'number' } },
+    });
   });
 
   it('keeps float32 rows (an octet-stream body) as they are', () => {

@@ -2,15 +2,10 @@
 // disk, and every byte form of them (octet-stream body, outbox payload, stored blob) is the channel-major
 // float32 LE of storage/float32-samples.ts. This module adds what events need on top: the outbox framing
 // and JSON that writes the rows as arrays of numbers.
-import {
-  bytesToSamples,
-  type Float32Samples,
-  samplesToBytes,
-  toFloat32Samples,
-} from '../storage/float32-samples.ts';
+import { bytesToSamples, type Float32Samples, samplesToBytes } from '../storage/float32-samples.ts';
 import type { VigilEvent } from './event.ts';
 
-export { bytesToSamples, type Float32Samples, samplesToBytes, toFloat32Samples };
+export { bytesToSamples, type Float32Samples, samplesToBytes };
 
 /** "VGL1": an outbox payload whose samples follow its JSON head as float32. */
 const MAGIC_EEG = 0x56474c31;

@@ -14,6 +14,7 @@
 //   the local alert-kind system, severity and lifecycle status as local extensions (Flag has no such element).
 import { createHash } from 'node:crypto';
 import type { Alert } from '../storage/alerts-store.ts';
+import type { StoredEegChunk } from '../storage/telemetry-store.ts';
 
 export const LOINC = 'http://loinc.org';
 export const UCUM = 'http://unitsofmeasure.org';
@@ -124,17 +125,11 @@ export function predictionObservation(r: PredictionRow): Resource {
   };
 }
 
-export interface EegChunkRow {
-  seq: number;
-  patientId: string;
-  deviceId: string;
-  startTime: number;
-  sampleRateHz: number;
-  channels: string[];
-  /** One row per channel, as stored (float32). */
-  samples: Float32Array[];
-  nSamples: number;
-}
+/** A stored chunk (storage/telemetry-store.ts), samples as float32 rows. */
+export type EegChunkRow = Pick<
+  StoredEegChunk,
+  'seq' | 'patientId' | 'deviceId' | 'startTime' | 'sampleRateHz' | 'channels' | 'samples' | 'nSamples'
+>;
 
 /** SampledData.data: decimals separated by single spaces. float32 carries ~7 significant digits. */
 function sampledDataString(row: Float32Array): string {

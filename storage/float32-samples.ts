@@ -36,8 +36,3 @@ export function bytesToSamples(bytes: Uint8Array, channels: number): Float32Samp
   const n = f32.length / channels;
   return Array.from({ length: channels }, (_, c) => f32.subarray(c * n, (c + 1) * n));
 }
-
-/** `rows` as float32 (a row already float32 is kept, not copied). */
-export function toFloat32Samples(rows: readonly ArrayLike<number>[]): Float32Samples {
-  return rows.map((r) => (r instanceof Float32Array ? r : Float32Array.from(r)));
-}
