@@ -166,7 +166,7 @@ function emptyEeg(): EegDeviceState {
   return { lastStart: null, 'eeg-flatline': ep(), 'eeg-clipping': ep(), recent: [] };
 }
 
-interface ParsedChunk {
+interface AssessedChunk {
   key: string;
   eventId: string;
   d: EegChunk;
@@ -174,7 +174,7 @@ interface ParsedChunk {
   quality: ChunkQuality;
 }
 
-function parseChunk(event: VigilEvent): ParsedChunk {
+function assessedChunk(event: VigilEvent): AssessedChunk {
   // Validated at the door it came through (eventing/validate-event.ts): samples are float32 rows.
   const d = event.data as EegChunk;
   const start = Date.parse(d.startTime);
@@ -200,7 +200,7 @@ const idle = (st: EegDeviceState) =>
  */
 function stepDevice(
   cur: EegDeviceState | undefined,
-  chunks: ParsedChunk[],
+  chunks: AssessedChunk[],
 ): { value: EegDeviceState; result: VigilEvent[]; changed: boolean } {
   let st = cur ?? emptyEeg();
   let changed = false;
@@ -232,8 +232,8 @@ function stepDevice(
 class StateConflict extends Error {}
 
 /** All devices of a batch in one transaction (one commit); on a version conflict, device by device with retries. */
-async function handleChunks(chunks: ParsedChunk[], ctx: FunctionContext): Promise<VigilEvent[]> {
-  const byDevice = new Map<string, ParsedChunk[]>();
+async function handleChunks(chunks: AssessedChunk[], ctx: FunctionContext): Promise<VigilEvent[]> {
+  const byDevice = new Map<string, AssessedChunk[]>();
   for (const c of chunks) byDevice.set(c.d.deviceId, [...(byDevice.get(c.d.deviceId) ?? []), c]);
   try {
     return await ctx.db.tx(async (tx) => {
@@ -428,7 +428,7 @@ export function createTechnicalAlarms(
   opts: { deviceSilentSeconds?: number; escalationDelaySeconds?: number } = {},
 ): VigilFunction {
   async function handleBatch(events: VigilEvent[], ctx: FunctionContext): Promise<VigilEvent[]> {
-    const chunks = events.filter((e) => e.type === EVENT_TYPES.eegChunk).map(parseChunk);
+    const chunks = events.filter((e) => e.type === EVENT_TYPES.eegChunk).map(assessedChunk);
     const replies = chunks.length ? await handleChunks(chunks, ctx) : [];
     for (const e of events)
       if (e.type === EVENT_TYPES.technicalCheck || e.type === PING_SOURCE_TYPE) {
