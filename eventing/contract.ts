@@ -2,6 +2,7 @@
 // Validation (ingest), TypeScript types (functions) and JSON Schemas (GET /schemas/<type>) all come from here.
 import { z } from 'zod';
 import { ALERT_CATEGORIES, ALERT_KINDS, PRIORITIES, SEVERITIES } from '../storage/alert-vocabulary.ts';
+import type { Float32Samples } from '../storage/float32-samples.ts';
 import { ID_MAX_LENGTH, ID_PATTERN, ID_RULE } from '../storage/identifiers.ts';
 
 export const EVENT_TYPES = {
@@ -44,37 +45,58 @@ const channelName = z
   .regex(/^[A-Za-z0-9]+(-[A-Za-z0-9]+)?$/, '10-20 electrode name or bipolar pair like FP1-F7');
 
 /**
- * samples[channel][i]: a finite-number matrix. Checked by one plain loop rather than a zod schema
- * per element: a 23-channel second is 5,888 numbers and this is the ingest hot path.
+ * samples[channel][i]: a finite-number matrix, decoded once, here at the door, into one Float32Array per
+ * channel (the form every later stage uses; see eventing/eeg-codec.ts). Rows that are already float32
+ * (an octet-stream body) are kept. Finiteness is checked on the float32 value: 1e39 is a finite JSON
+ * number but an infinite float32. One plain loop rather than a zod schema per element: a 23-channel
+ * second is 5,888 numbers and this is the ingest hot path.
  */
 const sampleMatrix = z
-  .custom<number[][]>(() => true)
-  .superRefine((v, ctx) => {
-    if (!Array.isArray(v) || v.length < 1 || v.length > LIMITS.maxEegChannels) {
-      ctx.addIssue({ code: 'custom', message: `expected 1-${LIMITS.maxEegChannels} channel rows` });
-      return;
-    }
-    for (let c = 0; c < v.length; c++) {
-      const row: unknown = v[c];
-      if (!Array.isArray(row) || row.length < 1) {
-        ctx.addIssue({ code: 'custom', path: [c], message: 'expected a non-empty array of numbers' });
-        return;
-      }
-      for (let i = 0; i < row.length; i++) {
-        const x: unknown = row[i];
-        if (typeof x !== 'number' || !Number.isFinite(x)) {
-          ctx.addIssue({ code: 'custom', path: [c, i], message: 'expected a finite number' });
-          return;
-        }
-      }
-    }
-  })
+  .custom<number[][] | Float32Array[]>(() => true)
   .meta({
     type: 'array',
     minItems: 1,
     maxItems: LIMITS.maxEegChannels,
     items: { type: 'array', minItems: 1, items: { type: 'number' } },
     description: 'samples[channel][i] in µV, one row per entry of channels, all rows the same length',
+  })
+  .transform((v: unknown, ctx): Float32Samples => {
+    if (!Array.isArray(v) || v.length < 1 || v.length > LIMITS.maxEegChannels) {
+      ctx.addIssue({ code: 'custom', message: `expected 1-${LIMITS.maxEegChannels} channel rows` });
+      return z.NEVER;
+    }
+    const rows = new Array<Float32Array>(v.length);
+    for (let c = 0; c < v.length; c++) {
+      const row: unknown = v[c];
+      if (!(row instanceof Float32Array || Array.isArray(row)) || row.length < 1) {
+        ctx.addIssue({ code: 'custom', path: [c], message: 'expected a non-empty array of numbers' });
+        return z.NEVER;
+      }
+      let f32: Float32Array;
+      if (row instanceof Float32Array) f32 = row;
+      else {
+        f32 = new Float32Array(row.length);
+        for (let i = 0; i < row.length; i++) {
+          const x: unknown = row[i];
+          if (typeof x !== 'number') {
+            ctx.addIssue({ code: 'custom', path: [c, i], message: 'expected a finite number' });
+            return z.NEVER;
+          }
+          f32[i] = x;
+        }
+      }
+      for (let i = 0; i < f32.length; i++)
+        if (!Number.isFinite(f32[i]!)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [c, i],
+            message: 'expected a finite number (within float32 range, |x| < 3.4e38)',
+          });
+          return z.NEVER;
+        }
+      rows[c] = f32;
+    }
+    return rows;
   });
 
 export const eegChunkData = z
@@ -113,7 +135,10 @@ export const eegChunkData = z
         message: `chunk lasts ${(n / d.sampleRateHz).toFixed(3)} s, at most ${LIMITS.maxEegSeconds} s allowed`,
       });
   });
-export type EegChunk = z.infer<typeof eegChunkData>;
+/** A validated chunk: samples are one Float32Array per channel. */
+export type EegChunk = z.output<typeof eegChunkData>;
+/** A chunk as a device sends it (JSON rows of numbers, or float32 rows from an octet-stream body). */
+export type EegChunkInput = z.input<typeof eegChunkData>;
 
 export const heartRateSampleData = z
   .object({
@@ -176,6 +201,7 @@ export const alertAcknowledgedData = z
     note: z.string().max(2000).default(''),
   })
   .strict();
+export type AlertAcknowledged = z.input<typeof alertAcknowledgedData>;
 
 export const alertClearedData = z
   .object({

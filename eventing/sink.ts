@@ -1,5 +1,6 @@
 // Where ingest and functions hand events over: the embedded broker in-process, or the Knative
 // broker ingress (K_SINK) over HTTP. Either way, resolve means "durably accepted".
+import { eventJson } from './eeg-codec.ts';
 import type { VigilEvent } from './event.ts';
 
 export interface AcceptResult {
@@ -39,7 +40,7 @@ export class HttpSink implements EventSink {
         fetch(this.url, {
           method: 'POST',
           headers: { 'content-type': 'application/cloudevents+json' },
-          body: JSON.stringify(e),
+          body: eventJson(e),
           signal: AbortSignal.timeout(this.timeoutMs),
         }),
       ),

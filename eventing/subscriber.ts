@@ -14,7 +14,10 @@ export interface FunctionContext {
 export interface VigilFunction {
   /** Target name: `FUNCTION_TARGET` and the Knative Service name. */
   readonly name: string;
-  /** Handle one event; return reply events (possibly none). Throwing means "not delivered, retry". */
+  /**
+   * Handle one event, already validated at the door it came through (eventing/validate-event.ts), so its
+   * data is the contract's type; return reply events (possibly none). Throwing means "not delivered, retry".
+   */
   handle(event: VigilEvent, ctx: FunctionContext): Promise<VigilEvent[]>;
   /** Optional: handle many at once (the recorder commits a batch in one transaction). Same semantics per event. */
   handleBatch?(events: VigilEvent[], ctx: FunctionContext): Promise<VigilEvent[]>;

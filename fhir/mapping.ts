@@ -14,6 +14,7 @@
 //   the local alert-kind system, severity and lifecycle status as local extensions (Flag has no such element).
 import { createHash } from 'node:crypto';
 import type { Alert } from '../storage/alerts-store.ts';
+import type { StoredEegChunk } from '../storage/telemetry-store.ts';
 
 export const LOINC = 'http://loinc.org';
 export const UCUM = 'http://unitsofmeasure.org';
@@ -124,27 +125,20 @@ export function predictionObservation(r: PredictionRow): Resource {
   };
 }
 
-export interface EegChunkRow {
-  seq: number;
-  patientId: string;
-  deviceId: string;
-  startTime: number;
-  sampleRateHz: number;
-  channels: string[];
-  /** Channel-major float32 little-endian, as stored. */
-  samples: Uint8Array;
-  nSamples: number;
-}
+/** A stored chunk (storage/telemetry-store.ts), samples as float32 rows. */
+export type EegChunkRow = Pick<
+  StoredEegChunk,
+  'seq' | 'patientId' | 'deviceId' | 'startTime' | 'sampleRateHz' | 'channels' | 'samples' | 'nSamples'
+>;
 
 /** SampledData.data: decimals separated by single spaces. float32 carries ~7 significant digits. */
-function sampledDataString(view: DataView, offset: number, n: number): string {
-  const out = new Array<string>(n);
-  for (let i = 0; i < n; i++) out[i] = String(Number(view.getFloat32(offset + i * 4, true).toPrecision(7)));
+function sampledDataString(row: Float32Array): string {
+  const out = new Array<string>(row.length);
+  for (let i = 0; i < row.length; i++) out[i] = String(Number(row[i]!.toPrecision(7)));
   return out.join(' ');
 }
 
 export function eegChunkObservation(r: EegChunkRow): Resource {
-  const view = new DataView(r.samples.buffer, r.samples.byteOffset, r.samples.byteLength);
   return {
     resourceType: 'Observation',
     id: `eeg-${r.seq}`,
@@ -166,7 +160,7 @@ export function eegChunkObservation(r: EegChunkRow): Resource {
         origin: { value: 0, unit: 'µV', system: UCUM, code: 'uV' },
         period: 1000 / r.sampleRateHz,
         dimensions: 1,
-        data: sampledDataString(view, c * r.nSamples * 4, r.nSamples),
+        data: sampledDataString(r.samples[c]!),
       },
     })),
   };

@@ -5,12 +5,24 @@
 //   GET /Flag?patient=&_count=&_cursor=                       alerts
 // Search answers a `searchset` Bundle (total, link self/next with an opaque cursor); every error is an
 // OperationOutcome with the matching HTTP status; media type application/fhir+json.
+
 import { type Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { LIMITS } from '../eventing/contract.ts';
 import { ProblemError } from '../http/problem.ts';
 import { InvalidCursorError, listAlerts } from '../storage/alert-queries.ts';
-import type { Db, SqlValue } from '../storage/db.ts';
+import type { Db } from '../storage/db.ts';
+import {
+  countHeartRateSamples,
+  countPredictions,
+  eegChunkBySeq,
+  eegChunkPlaces,
+  heartRateSampleBySeq,
+  heartRateSamples,
+  predictionBySeq,
+  predictions,
+  type TelemetryRange,
+} from '../storage/telemetry-store.ts';
 import {
   eegChunkObservation,
   fhirId,
@@ -180,16 +192,15 @@ function decodeObsCursor(raw: string): ObsCursor {
   throw fhirError(400, '_cursor is not one this server issued', '_cursor');
 }
 
-/** SQL for "(time, K, seq) > cursor" when this table's rows all have source order K. */
-function afterCursor(
-  col: string,
-  k: number,
-  cur: ObsCursor | undefined,
-): { sql: string; params: SqlValue[] } {
-  if (!cur) return { sql: '', params: [] };
-  if (k > cur.k) return { sql: ` AND ${col} >= ?`, params: [cur.t] };
-  if (k < cur.k) return { sql: ` AND ${col} > ?`, params: [cur.t] };
-  return { sql: ` AND (${col} > ? OR (${col} = ? AND seq > ?))`, params: [cur.t, cur.t, cur.s] };
+/**
+ * "(time, K, seq) > cursor" for a table whose rows all have source order K, as a (time, seq) keyset:
+ * a later source takes the cursor's time itself, an earlier one only later times.
+ */
+function afterCursor(k: number, cur: ObsCursor | undefined): { time: number; seq: number } | undefined {
+  if (!cur) return undefined;
+  if (k > cur.k) return { time: cur.t, seq: 0 };
+  if (k < cur.k) return { time: cur.t, seq: Number.MAX_SAFE_INTEGER };
+  return { time: cur.t, seq: cur.s };
 }
 
 interface Keyed {
@@ -200,22 +211,23 @@ interface Keyed {
 }
 
 async function heartRatePage(db: Db, patientId: string, r: TimeRange, cur: ObsCursor | undefined, n: number) {
-  const after = afterCursor('time', SOURCE_ORDER.hr, cur);
-  const rows = await db.all<{ seq: number; device_id: string; time: number; bpm: number }>(
-    `SELECT seq, device_id, time, bpm FROM heart_rate_samples WHERE patient_id = ? AND time >= ? AND time <= ?${after.sql}
-     ORDER BY time, seq LIMIT ${n}`,
-    [patientId, r.from, r.to, ...after.params],
-  );
+  const rows = await heartRateSamples(db, {
+    patientId,
+    from: r.from,
+    to: r.to,
+    after: afterCursor(SOURCE_ORDER.hr, cur),
+    limit: n,
+  });
   return rows.map<Keyed>((row) => ({
-    t: Number(row.time),
+    t: row.time,
     k: SOURCE_ORDER.hr,
-    s: Number(row.seq),
+    s: row.seq,
     resource: heartRateObservation({
-      seq: Number(row.seq),
+      seq: row.seq,
       patientId,
-      deviceId: row.device_id,
-      time: Number(row.time),
-      bpm: Number(row.bpm),
+      deviceId: row.deviceId,
+      time: row.time,
+      bpm: row.bpm,
     }),
   }));
 }
@@ -227,67 +239,49 @@ async function predictionPage(
   cur: ObsCursor | undefined,
   n: number,
 ) {
-  const after = afterCursor('window_start', SOURCE_ORDER.pred, cur);
-  const rows = await db.all<{
-    seq: number;
-    window_start: number;
-    chunk_probability: number;
-    label: string;
-    model_version: string;
-    chunk_event_id: string;
-  }>(
-    `SELECT seq, window_start, chunk_probability, label, model_version, chunk_event_id FROM predictions
-     WHERE patient_id = ? AND window_start >= ? AND window_start <= ?${after.sql} ORDER BY window_start, seq LIMIT ${n}`,
-    [patientId, r.from, r.to, ...after.params],
-  );
-  const chunks = new Map<string, { seq: number; device_id: string }>();
+  const rows = await predictions(db, {
+    patientId,
+    from: r.from,
+    to: r.to,
+    after: afterCursor(SOURCE_ORDER.pred, cur),
+    limit: n,
+  });
+  const chunks = new Map<string, { seq: number; deviceId: string }>();
   if (rows.length) {
     // The chunk starts at most maxEegSeconds before its first window: bound the look-up by time.
-    const times = rows.map((x) => Number(x.window_start));
-    const found = await db.all<{ seq: number; event_id: string; device_id: string }>(
-      `SELECT seq, event_id, device_id FROM eeg_chunks WHERE patient_id = ? AND start_time >= ? AND start_time <= ?
-       AND event_id IN (${rows.map(() => '?').join(',')})`,
-      [
-        patientId,
-        Math.min(...times) - LIMITS.maxEegSeconds * 1000,
-        Math.max(...times),
-        ...rows.map((x) => x.chunk_event_id),
-      ],
-    );
-    for (const ch of found) chunks.set(ch.event_id, { seq: Number(ch.seq), device_id: ch.device_id });
+    const times = rows.map((x) => x.windowStart);
+    const found = await eegChunkPlaces(db, {
+      patientId,
+      from: Math.min(...times) - LIMITS.maxEegSeconds * 1000,
+      to: Math.max(...times),
+      eventIds: rows.map((x) => x.chunkEventId),
+    });
+    for (const ch of found) chunks.set(ch.eventId, { seq: ch.seq, deviceId: ch.deviceId });
   }
   return rows.map<Keyed>((row) => {
-    const chunk = chunks.get(row.chunk_event_id);
+    const chunk = chunks.get(row.chunkEventId);
     const p: PredictionRow = {
-      seq: Number(row.seq),
+      seq: row.seq,
       patientId,
-      windowStart: Number(row.window_start),
-      probability: Number(row.chunk_probability),
+      windowStart: row.windowStart,
+      probability: row.chunkProbability,
       label: row.label,
-      modelVersion: row.model_version,
+      modelVersion: row.modelVersion,
       chunkSeq: chunk?.seq ?? null,
-      deviceId: chunk?.device_id ?? null,
+      deviceId: chunk?.deviceId ?? null,
     };
     return { t: p.windowStart, k: SOURCE_ORDER.pred, s: p.seq, resource: predictionObservation(p) };
   });
 }
 
-/** Table and time column counted for each Observation source. */
-const COUNTED: Record<ObsSource, [table: string, time: string]> = {
-  hr: ['heart_rate_samples', 'time'],
-  pred: ['predictions', 'window_start'],
+const COUNTED: Record<ObsSource, (db: Db, r: TelemetryRange) => Promise<number>> = {
+  hr: countHeartRateSamples,
+  pred: countPredictions,
 };
 
 async function countRows(db: Db, sources: Set<ObsSource>, patientId: string, r: TimeRange): Promise<number> {
   let total = 0;
-  for (const source of sources) {
-    const [table, time] = COUNTED[source];
-    const row = await db.get<{ n: number }>(
-      `SELECT COUNT(*) AS n FROM ${table} WHERE patient_id = ? AND ${time} >= ? AND ${time} <= ?`,
-      [patientId, r.from, r.to],
-    );
-    total += Number(row?.n ?? 0);
-  }
+  for (const source of sources) total += await COUNTED[source](db, { patientId, from: r.from, to: r.to });
   return total;
 }
 
@@ -348,34 +342,25 @@ export function createFhirRoutes(db: Db): Hono {
     if (!m) throw fhirError(404, `Observation/${raw} not found`);
     const seq = Number(m[2]);
     if (m[1] === 'hr') {
-      const r = await db.get<{
-        seq: number;
-        patient_id: string;
-        device_id: string;
-        time: number;
-        bpm: number;
-      }>('SELECT seq, patient_id, device_id, time, bpm FROM heart_rate_samples WHERE seq = ?', [seq]);
+      const r = await heartRateSampleBySeq(db, seq);
       if (r)
         return fhirJson(
           c,
           heartRateObservation({
             seq,
-            patientId: r.patient_id,
-            deviceId: r.device_id,
-            time: Number(r.time),
-            bpm: Number(r.bpm),
+            patientId: r.patientId,
+            deviceId: r.deviceId,
+            time: r.time,
+            bpm: r.bpm,
           }),
         );
     } else if (m[1] === 'pred') {
-      const r = await db.get<{ patient_id: string; window_start: number }>(
-        'SELECT patient_id, window_start FROM predictions WHERE seq = ?',
-        [seq],
-      );
+      const r = await predictionBySeq(db, seq);
       if (r) {
         const page = await predictionPage(
           db,
-          r.patient_id,
-          { from: Number(r.window_start), to: Number(r.window_start) },
+          r.patientId,
+          { from: r.windowStart, to: r.windowStart },
           undefined,
           MAX_COUNT,
         );
@@ -383,32 +368,8 @@ export function createFhirRoutes(db: Db): Hono {
         if (hit) return fhirJson(c, hit.resource);
       }
     } else {
-      const r = await db.get<{
-        patient_id: string;
-        device_id: string;
-        start_time: number;
-        sample_rate_hz: number;
-        n_samples: number;
-        channels: string;
-        samples: Uint8Array;
-      }>(
-        'SELECT patient_id, device_id, start_time, sample_rate_hz, n_samples, channels, samples FROM eeg_chunks WHERE seq = ?',
-        [seq],
-      );
-      if (r)
-        return fhirJson(
-          c,
-          eegChunkObservation({
-            seq,
-            patientId: r.patient_id,
-            deviceId: r.device_id,
-            startTime: Number(r.start_time),
-            sampleRateHz: Number(r.sample_rate_hz),
-            nSamples: Number(r.n_samples),
-            channels: r.channels.split(','),
-            samples: r.samples,
-          }),
-        );
+      const r = await eegChunkBySeq(db, seq);
+      if (r) return fhirJson(c, eegChunkObservation(r));
     }
     throw fhirError(404, `Observation/${raw} not found`);
   });

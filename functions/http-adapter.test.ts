@@ -25,9 +25,11 @@ describe('functions-framework HTTP adapter', () => {
       return { accepted: events.length, duplicates: 0 };
     },
   };
+  const handled: VigilEvent[] = [];
   const echo: VigilFunction = {
     name: 'echo',
     async handle(e) {
+      handled.push(e);
       if ((e.data as { fail?: boolean })?.fail) throw new Error('boom');
       const reply = (n: number): VigilEvent => ({
         specversion: '1.0',
@@ -104,6 +106,39 @@ describe('functions-framework HTTP adapter', () => {
     expect(metrics).toMatch(/vigil_requests_total\{[^}]*outcome="500"[^}]*\} 1/);
   });
 
+  const structured = (url: string, event: object) =>
+    fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/cloudevents+json' },
+      body: JSON.stringify({ specversion: '1.0', source: '/devices/d1', ...event }),
+    });
+  const chunk = (samples: unknown) => ({
+    id: `c-${handled.length}-${Math.random()}`,
+    type: 'org.vigil.eeg.chunk',
+    data: {
+      patientId: 'p1',
+      deviceId: 'd1',
+      startTime: '2026-12-03T10:00:00Z',
+      sampleRateHz: 2,
+      channels: ['C3'],
+      unit: 'uV',
+      samples,
+    },
+  });
+
+  it('checks contract events once, at the door: the handler gets float32 samples, a breach is a 422 naming the field', async () => {
+    handled.length = 0;
+    expect((await structured(base, chunk([[1.5, -2]]))).status).toBe(204);
+    expect((handled[0]!.data as { samples: unknown[] }).samples).toEqual([Float32Array.of(1.5, -2)]);
+    const bad = await structured(base, chunk([[1.5, 'x']]));
+    expect(bad.status).toBe(422);
+    expect(bad.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect((await bad.json()).errors[0].pointer).toBe('/data/samples/0/1');
+    expect(handled).toHaveLength(1);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/vigil_requests_total\{[^}]*outcome="422"[^}]*\} 1/);
+  });
+
   it('names POST in Allow: for an OPTIONS probe, and on every 405 (data-plane.md "HTTP Verbs", RFC 9110 15.5.6)', async () => {
     const probe = await fetch(base, { method: 'OPTIONS' });
     expect(probe.status).toBe(204);
@@ -141,6 +176,16 @@ describe('functions-framework HTTP adapter', () => {
     );
     expect(row?.subscriber).toBe('http://heart-rate-monitor.vigil.svc.cluster.local');
     expect(row?.reason).toMatch(/^500/);
+    // Alert data that breaks the contract is refused at the door (Knative dead-letters a 4xx), not stored.
+    const invalid = await structured(url, {
+      id: 'bad-alert',
+      source: '/functions/x',
+      type: 'org.vigil.alert.raised',
+      data: { alertId: 'a-invalid', patientId: 'p', kind: 'hiccups' },
+    });
+    expect(invalid.status).toBe(422);
+    expect((await invalid.json()).errors.map((e: { pointer: string }) => e.pointer)).toContain('/data/kind');
+    expect(await db.get("SELECT alert_id FROM alerts WHERE alert_id = 'a-invalid'")).toBeUndefined();
     await new Promise((r) => rec.close(r));
   });
 });

@@ -1,4 +1,6 @@
-// Wraps a plain Vigil function as the HTTP endpoint a Knative Trigger delivers to. Registered with
+// Wraps a plain Vigil function as the HTTP endpoint a Knative Trigger delivers to: the function's door,
+// where the event is checked against the contract once (a breach is a 422 naming the field, never a
+// crash) before the handler, which trusts it, sees it. Registered with
 // functions-framework's `http` signature (not `cloudEvent`): that one cannot answer with a reply
 // event, and a Knative Broker would count its JSON answer as a failed delivery.
 import type { Request, Response } from '@google-cloud/functions-framework';
@@ -6,6 +8,7 @@ import { CloudEvent, HTTP, ValidationError } from 'cloudevents';
 import type { VigilEvent } from '../eventing/event.ts';
 import type { EventSink } from '../eventing/sink.ts';
 import type { VigilFunction } from '../eventing/subscriber.ts';
+import { validateContractEvent } from '../eventing/validate-event.ts';
 import { ProblemError } from '../http/problem.ts';
 import type { FunctionMetrics } from '../observability/metrics.ts';
 import type { Db } from '../storage/db.ts';
@@ -96,11 +99,22 @@ export function httpHandler(
       }
       const db = await deps.db();
       if (fn.name === 'recorder' && req.path === '/dead-letter') {
+        // Kept as it arrived: a dead letter is often one the contract refused.
         await recordDeadLetter(db, event, now());
         res.status(204).end();
         return;
       }
-      const replies = await fn.handle(event, { db, now });
+      let valid: VigilEvent;
+      try {
+        valid = validateContractEvent(event);
+      } catch (err) {
+        if (!(err instanceof ProblemError)) throw err;
+        // 4xx: a retry cannot make it valid, so Knative dead-letters it at once.
+        outcome = String(err.status);
+        sendProblem(res, err);
+        return;
+      }
+      const replies = await fn.handle(valid, { db, now });
       deps.metrics.countEvents(event.type, 1);
       const [first, ...rest] = replies;
       if (rest.length) {

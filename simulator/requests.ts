@@ -2,6 +2,7 @@
 // float32 LE channel-major octet-stream with the chunk fields as extension attributes), heart-rate
 // sample events, and Health Auto Export bodies. Sample payloads are serialised once per chunk and reused.
 import { deviceSource, EVENT_TYPES } from '../eventing/contract.ts';
+import { samplesToBytes } from '../eventing/eeg-codec.ts';
 import type { EegRecording } from './recordings.ts';
 import { RecordingError } from './recordings-error.ts';
 import type { OutgoingRequest } from './sender.ts';
@@ -59,12 +60,7 @@ export class EegChunker {
     if (b === undefined) {
       const n = this.samplesPerChunk;
       const from = k * n;
-      const f32 = new Float32Array(n * this.recording.channels.length);
-      this.recording.samples.forEach((ch, c) => {
-        f32.set(ch.subarray(from, from + n), c * n);
-      });
-      b = Buffer.from(f32.buffer, f32.byteOffset, f32.byteLength);
-      if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) b.swap32(); // float32 LE on the wire
+      b = samplesToBytes(this.recording.samples.map((ch) => ch.subarray(from, from + n)));
       this.binary.set(k, b);
     }
     return b;

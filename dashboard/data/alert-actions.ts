@@ -5,16 +5,25 @@ import { EVENT_TYPES } from '../../eventing/contract.ts';
 import { acknowledgeAlert, clearAlert } from '../../storage/alert-lifecycle.ts';
 import type { Alert } from '../../storage/alerts-store.ts';
 import type { Db } from '../../storage/db.ts';
+import { recordTelemetry } from '../../storage/telemetry-store.ts';
 
 /** Source URI of events written by the dashboard. */
 export const DASHBOARD_SOURCE = '/dashboard';
 
 async function recordEvent(db: Db, type: string, id: string, patientId: string, at: number, data: unknown) {
-  const verb = db.dialect === 'sqlite' ? 'INSERT OR IGNORE' : 'INSERT IGNORE';
-  await db.run(
-    `${verb} INTO events (source, id, type, subject, time, received_at, data) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    [DASHBOARD_SOURCE, id, type, patientId, at, at, JSON.stringify(data)],
-  );
+  await recordTelemetry(db, {
+    events: [
+      {
+        source: DASHBOARD_SOURCE,
+        id,
+        type,
+        subject: patientId,
+        time: at,
+        receivedAt: at,
+        data: JSON.stringify(data),
+      },
+    ],
+  });
 }
 
 export async function acknowledge(

@@ -1,7 +1,19 @@
-// History queries for one patient: heart rate, EEG (float32 blobs decoded to JSON) and predictions,
-// keyset-paginated on (time, seq) so pages stay stable while new rows arrive.
-import type { Db, SqlValue } from '../../storage/db.ts';
-import { decodeEeg } from '../live/summarise.ts';
+// History of one patient as the dashboard serves it: heart rate, EEG (float32 rows as JSON traces) and
+// predictions from the telemetry store, keyset-paginated on (time, seq) so pages stay stable while new
+// rows arrive.
+
+import type { Db } from '../../storage/db.ts';
+import {
+  countEegChunks,
+  countHeartRateSamples,
+  countPredictions,
+  eegChunks,
+  heartRateSamples,
+  predictions,
+  type TelemetryPage,
+  type TelemetryRange,
+} from '../../storage/telemetry-store.ts';
+import { traceOf } from '../live/summarise.ts';
 import { seizureThreshold } from './model-threshold.ts';
 import { seizureWindows } from './seizure-windows.ts';
 
@@ -23,37 +35,25 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const cursorOf = (time: number, seq: number) =>
   Buffer.from(JSON.stringify([time, seq])).toString('base64url');
 
-async function paged<R extends { seq: number | string }, T>(
-  db: Db,
-  table: string,
-  timeCol: string,
-  cols: string,
+/** One page of a range: `limit` rows fetched plus one, to know whether another page follows. */
+async function paged<R extends { seq: number }, T>(
   q: RangeQuery,
+  rows: (page: TelemetryPage) => Promise<R[]>,
+  count: (range: TelemetryRange) => Promise<number>,
   map: (r: R) => T,
   timeOf: (r: R) => number,
 ): Promise<Page<T>> {
-  const where = `patient_id = ? AND ${timeCol} >= ? AND ${timeCol} <= ?`;
-  const params: SqlValue[] = [q.patientId, q.from, q.to];
-  const total = await db.get<{ n: number | string }>(
-    `SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`,
-    params,
-  );
-  const pageParams = [...params];
-  let keyset = '';
-  if (q.cursor) {
-    keyset = ` AND (${timeCol} > ? OR (${timeCol} = ? AND seq > ?))`;
-    pageParams.push(q.cursor.time, q.cursor.time, q.cursor.seq);
-  }
-  const rows = await db.all<R>(
-    `SELECT seq, ${cols} FROM ${table} WHERE ${where}${keyset} ORDER BY ${timeCol}, seq LIMIT ${q.limit + 1}`,
-    pageParams,
-  );
-  const page = rows.slice(0, q.limit);
+  const range = { patientId: q.patientId, from: q.from, to: q.to };
+  const [total, found] = await Promise.all([
+    count(range),
+    rows({ ...range, after: q.cursor, limit: q.limit + 1 }),
+  ]);
+  const page = found.slice(0, q.limit);
   const last = page[page.length - 1];
   return {
     items: page.map(map),
-    nextCursor: rows.length > q.limit && last ? cursorOf(timeOf(last), Number(last.seq)) : null,
-    total: Number(total?.n ?? 0),
+    nextCursor: found.length > q.limit && last ? cursorOf(timeOf(last), last.seq) : null,
+    total,
   };
 }
 
@@ -67,29 +67,19 @@ export interface HeartRatePoint {
 }
 
 export function heartRateHistory(db: Db, q: RangeQuery): Promise<Page<HeartRatePoint>> {
-  type R = {
-    seq: number;
-    time: number;
-    bpm: number;
-    min_bpm: number | null;
-    max_bpm: number | null;
-    device_id: string;
-  };
-  return paged<R, HeartRatePoint>(
-    db,
-    'heart_rate_samples',
-    'time',
-    'time, bpm, min_bpm, max_bpm, device_id',
+  return paged(
     q,
+    (p) => heartRateSamples(db, p),
+    (r) => countHeartRateSamples(db, r),
     (r) => ({
-      time: iso(Number(r.time)),
-      bpm: Number(r.bpm),
-      unit: 'count/min',
-      min: r.min_bpm === null ? null : Number(r.min_bpm),
-      max: r.max_bpm === null ? null : Number(r.max_bpm),
-      deviceId: r.device_id,
+      time: iso(r.time),
+      bpm: r.bpm,
+      unit: 'count/min' as const,
+      min: r.min,
+      max: r.max,
+      deviceId: r.deviceId,
     }),
-    (r) => Number(r.time),
+    (r) => r.time,
   );
 }
 
@@ -104,33 +94,23 @@ export interface PredictionPoint {
 }
 
 export function predictionHistory(db: Db, q: RangeQuery): Promise<Page<PredictionPoint>> {
-  type R = {
-    seq: number;
-    window_start: number;
-    chunk_probability: number;
-    label: string;
-    model_version: string;
-    chunk_event_id: string;
-    window_probabilities: string;
-  };
   const threshold = seizureThreshold();
-  return paged<R, PredictionPoint>(
-    db,
-    'predictions',
-    'window_start',
-    'window_start, chunk_probability, label, model_version, chunk_event_id, window_probabilities',
+  return paged(
     q,
+    (p) => predictions(db, p),
+    (r) => countPredictions(db, r),
     (r) => ({
-      time: iso(Number(r.window_start)),
-      probability: Number(r.chunk_probability),
+      time: iso(r.windowStart),
+      probability: r.chunkProbability,
       label: r.label,
-      modelVersion: r.model_version,
-      chunkEventId: r.chunk_event_id,
-      windows: seizureWindows(Number(r.window_start), 1, r.window_probabilities, threshold, r.label).map(
-        (w) => ({ start: iso(w.start), seizureLike: w.seizureLike }),
-      ),
+      modelVersion: r.modelVersion,
+      chunkEventId: r.chunkEventId,
+      windows: seizureWindows(r.windowStart, 1, r.windowProbabilities, threshold, r.label).map((w) => ({
+        start: iso(w.start),
+        seizureLike: w.seizureLike,
+      })),
     }),
-    (r) => Number(r.window_start),
+    (r) => r.windowStart,
   );
 }
 
@@ -149,43 +129,25 @@ export function eegHistory(
   db: Db,
   q: RangeQuery & { channels: string[] | undefined; maxHz: number },
 ): Promise<Page<EegChunkOut>> {
-  type R = {
-    seq: number;
-    start_time: number;
-    device_id: string;
-    sample_rate_hz: number;
-    n_samples: number;
-    channels: string;
-    samples: Uint8Array;
-  };
-  return paged<R, EegChunkOut>(
-    db,
-    'eeg_chunks',
-    'start_time',
-    'start_time, device_id, sample_rate_hz, n_samples, channels, samples',
+  return paged(
     q,
+    (p) => eegChunks(db, p),
+    (r) => countEegChunks(db, r),
     (r) => {
-      const all = r.channels.split(',');
-      const decoded = decodeEeg(
-        r.samples,
-        all.length,
-        Number(r.n_samples),
-        Number(r.sample_rate_hz),
-        q.maxHz,
-      );
-      const keep = q.channels
-        ? all.map((c, i) => [c, i] as const).filter(([c]) => q.channels!.includes(c))
-        : all.map((c, i) => [c, i] as const);
+      const decoded = traceOf(r.samples, r.sampleRateHz, q.maxHz);
+      const keep = r.channels
+        .map((c, i) => [c, i] as const)
+        .filter(([c]) => !q.channels || q.channels.includes(c));
       return {
-        time: iso(Number(r.start_time)),
-        deviceId: r.device_id,
-        unit: 'uV',
+        time: iso(r.startTime),
+        deviceId: r.deviceId,
+        unit: 'uV' as const,
         sampleRateHz: decoded.hz,
-        sourceSampleRateHz: Number(r.sample_rate_hz),
+        sourceSampleRateHz: r.sampleRateHz,
         channels: keep.map(([c]) => c),
         samples: keep.map(([, i]) => decoded.samples[i]!),
       };
     },
-    (r) => Number(r.start_time),
+    (r) => r.startTime,
   );
 }

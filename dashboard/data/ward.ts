@@ -5,6 +5,11 @@ import { IMPLAUSIBLE } from '../../functions/heart-rate-monitor/rule.ts';
 import { PRIORITIES, type Priority } from '../../storage/alert-vocabulary.ts';
 import type { Db } from '../../storage/db.ts';
 import { deviceState, listDevices, listPatients } from '../../storage/patients-store.ts';
+import {
+  latestEegStart,
+  latestPlausibleHeartRate,
+  latestPrediction as newestPrediction,
+} from '../../storage/telemetry-store.ts';
 
 /** A device not heard from for this long is shown offline. */
 export const DEVICE_OFFLINE_MS = 30_000;
@@ -37,21 +42,13 @@ export async function latestHeartRate(
   patientId: string,
 ): Promise<{ time: number; bpm: number } | null> {
   // An implausible value (a loose sensor's 320 bpm) is a technical alarm, never the displayed vital.
-  const r = await db.get<{ time: number; bpm: number }>(
-    'SELECT time, bpm FROM heart_rate_samples WHERE patient_id = ? AND bpm > 0 AND bpm <= ? ORDER BY time DESC LIMIT 1',
-    [patientId, IMPLAUSIBLE.maxBpm],
-  );
-  return r ? { time: Number(r.time), bpm: Number(r.bpm) } : null;
+  const r = await latestPlausibleHeartRate(db, patientId, IMPLAUSIBLE.maxBpm);
+  return r ? { time: r.time, bpm: r.bpm } : null;
 }
 
 export async function latestPrediction(db: Db, patientId: string): Promise<WardPatient['prediction']> {
-  const r = await db.get<{ window_start: number; chunk_probability: number; label: string }>(
-    'SELECT window_start, chunk_probability, label FROM predictions WHERE patient_id = ? ORDER BY window_start DESC LIMIT 1',
-    [patientId],
-  );
-  return r
-    ? { windowStart: Number(r.window_start), probability: Number(r.chunk_probability), label: r.label }
-    : null;
+  const r = await newestPrediction(db, patientId);
+  return r ? { windowStart: r.windowStart, probability: r.chunkProbability, label: r.label } : null;
 }
 
 export async function ward(db: Db, now: number): Promise<WardPatient[]> {
@@ -75,10 +72,7 @@ export async function ward(db: Db, now: number): Promise<WardPatient[]> {
   ]);
   const out: WardPatient[] = [];
   for (const p of patients) {
-    const eeg = await db.get<{ t: number }>(
-      'SELECT start_time AS t FROM eeg_chunks WHERE patient_id = ? ORDER BY start_time DESC LIMIT 1',
-      [p.id],
-    );
+    const lastEegAt = await latestEegStart(db, p.id);
     const openAlerts = alerts
       .filter((a) => a.patient_id === p.id)
       .map((a) => ({
@@ -96,7 +90,7 @@ export async function ward(db: Db, now: number): Promise<WardPatient[]> {
       name: p.name,
       heartRate: await latestHeartRate(db, p.id),
       prediction: await latestPrediction(db, p.id),
-      lastEegAt: eeg ? Number(eeg.t) : null,
+      lastEegAt: lastEegAt ?? null,
       openAlerts,
       highestPriority: openAlerts[0]?.priority ?? null,
       devices: devices

@@ -1,8 +1,15 @@
 // One query loop per dashboard process: reads new `events` rows by their monotonic `seq` and fans
 // them out to every connected SSE client, so 50 open dashboards cost one loop, not 50. Nothing is
 // kept between processes: every replica reads storage, so any number of replicas work.
+
 import type { Db } from '../../storage/db.ts';
-import { decodeEeg, type LiveMessage, type StoredEventRow, summarise, TRACE_HZ } from './summarise.ts';
+import {
+  eegChunksOfEvents,
+  eventsAfter,
+  eventsBySeq,
+  latestEventSeq,
+} from '../../storage/telemetry-store.ts';
+import { type LiveMessage, type StoredEventRow, summarise, TRACE_HZ, traceOf } from './summarise.ts';
 
 export interface PollerOptions {
   intervalMs?: number;
@@ -18,7 +25,6 @@ export interface Subscriber {
   deliver(messages: readonly LiveMessage[], traces: ReadonlyMap<number, string>): void;
 }
 
-const COLS = 'seq, source, id, type, subject, time, data';
 /** Holes tracked at once; beyond this a burst of gaps (e.g. many rolled-back batches) is given up immediately. */
 const MAX_HOLES = 5000;
 
@@ -60,8 +66,8 @@ export class EventPoller {
   /** Highest seq this process has read (initialising from storage on first use). */
   async head(): Promise<number> {
     if (this.#maxSeen === undefined) {
-      const r = await this.#db.get<{ m: number | null }>('SELECT MAX(seq) AS m FROM events');
-      this.#maxSeen ??= Number(r?.m ?? 0);
+      const m = await latestEventSeq(this.#db);
+      this.#maxSeen ??= m;
     }
     return this.#maxSeen;
   }
@@ -80,54 +86,24 @@ export class EventPoller {
 
   /** Stored events after `after` (a client's Last-Event-ID), for resuming a stream. */
   async since(after: number, patientId: string | undefined, limit: number): Promise<StoredEventRow[]> {
-    return patientId === undefined
-      ? this.#db.all<StoredEventRow>(`SELECT ${COLS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, [
-          after,
-          limit,
-        ])
-      : this.#db.all<StoredEventRow>(
-          `SELECT ${COLS} FROM events WHERE subject = ? AND seq > ? ORDER BY seq LIMIT ?`,
-          [patientId, after, limit],
-        );
+    return eventsAfter(this.#db, after, limit, patientId);
   }
 
   /** Downsampled EEG traces (JSON `{hz, channels, samples}`) for the given messages, keyed by seq. */
   async traces(messages: readonly LiveMessage[]): Promise<Map<number, string>> {
     const out = new Map<number, string>();
     const wanted = messages.filter((m) => m.eegChunk);
-    for (let i = 0; i < wanted.length; i += 50) {
-      const part = wanted.slice(i, i + 50);
-      const rows = await this.#db.all<{
-        source: string;
-        event_id: string;
-        sample_rate_hz: number;
-        n_samples: number;
-        channels: string;
-        samples: Uint8Array;
-      }>(
-        `SELECT source, event_id, sample_rate_hz, n_samples, channels, samples FROM eeg_chunks WHERE ${part
-          .map(() => '(source = ? AND event_id = ?)')
-          .join(' OR ')}`,
-        part.flatMap((m) => [m.eegChunk!.source, m.eegChunk!.eventId]),
-      );
-      const byKey = new Map(rows.map((r) => [`${r.source}\n${r.event_id}`, r]));
-      for (const m of part) {
-        const r = byKey.get(`${m.eegChunk!.source}\n${m.eegChunk!.eventId}`);
-        if (!r) continue;
-        const channels = r.channels.split(',');
-        try {
-          const d = decodeEeg(
-            r.samples,
-            channels.length,
-            Number(r.n_samples),
-            Number(r.sample_rate_hz),
-            TRACE_HZ,
-          );
-          out.set(m.seq, JSON.stringify({ hz: d.hz, channels, samples: d.samples }));
-        } catch {
-          // A malformed blob shows as a chunk without a trace rather than breaking the stream.
-        }
-      }
+    if (wanted.length === 0) return out;
+    const chunks = await eegChunksOfEvents(
+      this.#db,
+      wanted.map((m) => m.eegChunk!),
+    );
+    const byKey = new Map(chunks.map((c) => [`${c.source}\n${c.eventId}`, c]));
+    for (const m of wanted) {
+      const c = byKey.get(`${m.eegChunk!.source}\n${m.eegChunk!.eventId}`);
+      if (!c) continue;
+      const d = traceOf(c.samples, c.sampleRateHz, TRACE_HZ);
+      out.set(m.seq, JSON.stringify({ hz: d.hz, channels: c.channels, samples: d.samples }));
     }
     return out;
   }
@@ -170,23 +146,11 @@ export class EventPoller {
     this.polls++;
     const from = await this.head();
     const now = this.#now();
-    const fresh = await this.#db.all<StoredEventRow>(
-      `SELECT ${COLS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`,
-      [from, this.#batchSize],
-    );
+    const fresh = await eventsAfter(this.#db, from, this.#batchSize);
     let late: StoredEventRow[] = [];
     if (this.#holes.size > 0) {
       for (const [seq, since] of this.#holes) if (now - since > this.#holeTtlMs) this.#holes.delete(seq);
-      const ids = [...this.#holes.keys()];
-      for (let i = 0; i < ids.length; i += 500) {
-        const part = ids.slice(i, i + 500);
-        late = late.concat(
-          await this.#db.all<StoredEventRow>(
-            `SELECT ${COLS} FROM events WHERE seq IN (${part.map(() => '?').join(',')})`,
-            part,
-          ),
-        );
-      }
+      late = await eventsBySeq(this.#db, [...this.#holes.keys()]);
       for (const r of late) this.#holes.delete(Number(r.seq));
     }
     let prev = from;

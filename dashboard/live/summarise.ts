@@ -3,18 +3,12 @@
 import { EVENT_TYPES } from '../../eventing/contract.ts';
 import { kindPriority } from '../../functions/alarm-priority.ts';
 import { ALERT_KINDS, type AlertKind, TECHNICAL_KINDS } from '../../storage/alert-vocabulary.ts';
+import type { StoredEvent } from '../../storage/telemetry-store.ts';
 import { seizureThreshold } from '../data/model-threshold.ts';
 import { seizureWindows } from '../data/seizure-windows.ts';
 
-export interface StoredEventRow {
-  seq: number;
-  source: string;
-  id: string;
-  type: string;
-  subject: string | null;
-  time: number | null;
-  data: string | null;
-}
+/** A stored event as the live feed reads it (storage/telemetry-store.ts). */
+export type StoredEventRow = StoredEvent;
 
 /** One SSE message, serialised once and shared by every client that should get it. */
 export interface LiveMessage {
@@ -161,34 +155,23 @@ export function summarise(row: StoredEventRow): LiveMessage {
 }
 
 /**
- * Decodes a float32 little-endian channel-major blob into per-channel arrays, averaged down to at most
- * `targetHz` (box-car: a cheap low-pass so decimation does not alias), rounded to 0.1 µV.
+ * One chunk's samples as the trace the browser draws: averaged down to at most `targetHz` (box-car: a
+ * cheap low-pass so decimation does not alias), rounded to 0.1 µV.
  */
-export function decodeEeg(
-  blob: Uint8Array,
-  nChannels: number,
-  nSamples: number,
+export function traceOf(
+  samples: readonly ArrayLike<number>[],
   sampleRateHz: number,
   targetHz = Number.POSITIVE_INFINITY,
 ): { hz: number; samples: number[][] } {
-  const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
-  const expected = nChannels * nSamples * 4;
-  if (blob.byteLength < expected)
-    throw new Error(
-      `EEG blob has ${blob.byteLength} bytes, expected ${expected} (${nChannels}×${nSamples} float32)`,
-    );
   const factor = Math.max(1, Math.floor(sampleRateHz / targetHz));
-  const outN = Math.floor(nSamples / factor);
-  const out: number[][] = [];
-  for (let ch = 0; ch < nChannels; ch++) {
-    const row = new Array<number>(outN);
-    const base = ch * nSamples * 4;
-    for (let i = 0; i < outN; i++) {
+  const out = samples.map((x) => {
+    const row = new Array<number>(Math.floor(x.length / factor));
+    for (let i = 0; i < row.length; i++) {
       let sum = 0;
-      for (let k = 0; k < factor; k++) sum += view.getFloat32(base + (i * factor + k) * 4, true);
+      for (let k = 0; k < factor; k++) sum += x[i * factor + k]!;
       row[i] = Math.round((sum / factor) * 10) / 10;
     }
-    out.push(row);
-  }
+    return row;
+  });
   return { hz: sampleRateHz / factor, samples: out };
 }

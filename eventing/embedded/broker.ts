@@ -9,13 +9,13 @@
 // the pending events both of them share.
 
 import type { Db } from '../../storage/db.ts';
+import { decodeEventBytes } from '../eeg-codec.ts';
 import type { VigilEvent } from '../event.ts';
 import type { AcceptResult, EventSink } from '../sink.ts';
 import type { VigilFunction } from '../subscriber.ts';
 import { Admission } from './admission.ts';
 import { type DeliveryFailure, Dispatcher } from './dispatcher.ts';
 import { GroupCommit } from './group-commit.ts';
-import { decodeEvent } from './outbox-codec.ts';
 import { reloadDeliveries } from './outbox-reload.ts';
 import { type GroupOutcome, InlineDeliveryError, type OutboxOp, OutboxWriter } from './outbox-writer.ts';
 import { PendingEvents } from './pending-events.ts';
@@ -123,7 +123,7 @@ export class EmbeddedBroker implements EventSink {
     });
     this.#admission = new Admission({
       pending: this.#pending,
-      // An EEG chunk held in memory as JS number arrays takes about twice its float32 outbox size.
+      // An EEG chunk held in memory is its float32 rows plus the event's objects.
       maxPendingBytes: opts.maxPendingBytes ?? 16 * 2 ** 20,
       maxPendingEvents: opts.maxPendingEvents ?? 20_000,
       store: (events) => this.#commits.submit({ kind: 'accept', events }),
@@ -145,7 +145,7 @@ export class EmbeddedBroker implements EventSink {
           });
           continue;
         }
-        const event = this.#pending.has(r.seq) ? this.#pending.event(r.seq) : decodeEvent(r.payload);
+        const event = this.#pending.has(r.seq) ? this.#pending.event(r.seq) : decodeEventBytes(r.payload);
         this.#pending.add(r.seq, event, r.payload.byteLength, 1);
         this.#dispatcher.schedule(r.trigger, { seq: r.seq, attempts: r.attempts }, r.nextAttemptAt);
       }

@@ -1,8 +1,8 @@
 // What a restart reads back: every delivery still in the outbox, with its event's whole payload.
 // An EEG chunk whose samples were left to eeg_chunks (stored once) is joined with them again.
 import type { Db } from '../../storage/db.ts';
-import { eegSampleBlobs } from '../../storage/eeg-sample-blobs.ts';
-import { joinSamples, samplesOmitted } from './outbox-codec.ts';
+import { eegSampleBlobs } from '../../storage/telemetry-store.ts';
+import { joinSamples, samplesOmitted } from '../eeg-codec.ts';
 import { type DeliveryKey, loadDeliveries, type PendingDeliveryRow, sourceIdKey } from './outbox-store.ts';
 
 /** Deliveries read per query. */

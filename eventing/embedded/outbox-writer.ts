@@ -7,9 +7,9 @@
 import type { Db } from '../../storage/db.ts';
 import { type DeadLetter, insertDeadLetters } from '../../storage/dead-letters-store.ts';
 import { EVENT_TYPES } from '../contract.ts';
+import { encodeEventBytes, splitSamples } from '../eeg-codec.ts';
 import type { VigilEvent } from '../event.ts';
 import type { VigilFunction } from '../subscriber.ts';
-import { encodeEvent, splitSamples } from './outbox-codec.ts';
 import {
   type DeliveryKey,
   deferDelivery,
@@ -106,7 +106,7 @@ export class OutboxWriter {
           subscriber: key.trigger,
           attempts: op.attempts,
           reason: op.error,
-          payload: encodeEvent(event),
+          payload: encodeEventBytes(event),
           createdAt: now,
         });
         out.finished.push(key);
@@ -137,7 +137,7 @@ export class OutboxWriter {
     const routed = events.map((e) => {
       const matching = this.routes.filter((r) => matches(r, e));
       const inlined = inline ? matching.filter((r) => this.inline.has(r.trigger)) : [];
-      const payload = encodeEvent(e);
+      const payload = encodeEventBytes(e);
       // Store once: when a subscriber stores this chunk's samples in this very transaction, the
       // outbox keeps only the envelope; a restart reads the samples back from eeg_chunks.
       const split =

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertClearedData, alertRaisedData, EVENT_TYPES } from '../../eventing/contract.ts';
 import type { VigilEvent } from '../../eventing/event.ts';
 import type { FunctionContext } from '../../eventing/subscriber.ts';
+import { validateContractEvent } from '../../eventing/validate-event.ts';
 import { alertAudit } from '../../storage/alert-audit.ts';
 import { listAlerts } from '../../storage/alert-queries.ts';
 import type { Db } from '../../storage/db.ts';
@@ -159,10 +160,15 @@ describe.each(testBackends)('heart-rate-monitor function on $name', (backend) =>
     expect(pf?.version).toBe(1);
   });
 
-  it('rejects invalid data with a message naming the field (dead-lettered after retries)', async () => {
+  it('has invalid data refused at the door, with a 422 naming the field', async () => {
     const bad = hrEvent('ph', 'x', 0, [80]);
     (bad.data as { samples: unknown[] }).samples = [{ time: 'yesterday', bpm: 80 }];
-    await expect(heartRateMonitor.handle(bad, ctx)).rejects.toThrow(/samples\.0\.time/);
+    expect(() => validateContractEvent(bad)).toThrow(
+      expect.objectContaining({
+        status: 422,
+        errors: expect.arrayContaining([expect.objectContaining({ pointer: '/data/samples/0/time' })]),
+      }),
+    );
   });
 
   it("keeps state per device: one device's newer sample does not make another's samples old", async () => {

@@ -13,7 +13,6 @@ import {
   type AlertRaised,
   EVENT_TYPES,
   type HeartRateSample,
-  heartRateSampleData,
 } from '../../eventing/contract.ts';
 import type { VigilEvent } from '../../eventing/event.ts';
 import type { FunctionContext, VigilFunction } from '../../eventing/subscriber.ts';
@@ -90,16 +89,6 @@ function replyFor(
     raisedAt: iso(d.at),
   };
   return alertRaisedEvent(HEART_RATE_MONITOR_SOURCE, data);
-}
-
-function parseInput(event: VigilEvent): HeartRateSample {
-  const parsed = heartRateSampleData.safeParse(event.data);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  // Not retryable into validity: the broker's retries end in the dead-letter sink, where it is kept.
-  throw new Error(
-    `${HEART_RATE_MONITOR}: invalid ${event.type} data at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? ''}`,
-  );
 }
 
 type PatientEvents = Array<{ key: string; data: HeartRateSample }>;
@@ -201,7 +190,8 @@ export function createHeartRateMonitor(
     const byStream = new Map<string, Stream>();
     for (const event of events) {
       if (event.type !== EVENT_TYPES.heartRateSample) continue;
-      const data = parseInput(event);
+      // Validated at the door it came through (eventing/validate-event.ts).
+      const data = event.data as HeartRateSample;
       const key = stateKey(data);
       const stream = byStream.get(key) ?? { patientId: data.patientId, deviceId: data.deviceId, events: [] };
       stream.events.push({ key: `${event.source} ${event.id}`, data });

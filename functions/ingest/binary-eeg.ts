@@ -1,7 +1,8 @@
-// Compact EEG: `application/octet-stream` body of float32 little-endian samples, channel-major,
-// with the chunk's other fields as CloudEvent extension attributes (binary mode). About 5x smaller
-// than JSON and no number parsing on either side.
+// Compact EEG: `application/octet-stream` body of float32 little-endian samples, channel-major (the
+// byte form of eventing/eeg-codec.ts), with the chunk's other fields as CloudEvent extension attributes
+// (binary mode). About 5x smaller than JSON and no number parsing on either side.
 import { EVENT_TYPES } from '../../eventing/contract.ts';
+import { bytesToSamples } from '../../eventing/eeg-codec.ts';
 import type { VigilEvent } from '../../eventing/event.ts';
 import { ProblemError } from '../../http/problem.ts';
 import { parseDecimal } from './attributes.ts';
@@ -50,21 +51,8 @@ export function decodeBinaryEeg(ev: Record<string, unknown>, body: Uint8Array): 
       `body is ${body.byteLength} bytes: not a whole number of float32 samples for ${channels.length} channels`,
       [{ pointer: '/data', detail: `length must be a multiple of ${4 * channels.length}` }],
     );
-  const n = body.byteLength / 4 / channels.length;
-  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
-  const samples: number[][] = [];
-  for (let c = 0, off = 0; c < channels.length; c++) {
-    const row = new Array<number>(n);
-    for (let i = 0; i < n; i++, off += 4) {
-      const v = view.getFloat32(off, true);
-      if (!Number.isFinite(v))
-        throw new ProblemError(422, `sample ${i} of channel ${channels[c]} is not a finite number`, [
-          { pointer: `/data/samples/${c}/${i}`, detail: 'finite numbers only' },
-        ]);
-      row[i] = v;
-    }
-    samples.push(row);
-  }
+  // Finiteness is the contract's to check (eventing/contract.ts), once, with the JSON path's.
+  const samples = bytesToSamples(body, channels.length);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(ev)) if (!(k in EEG_EXTENSIONS) && k !== 'datacontenttype') out[k] = v;
   out.datacontenttype = 'application/json';
@@ -78,13 +66,4 @@ export function decodeBinaryEeg(ev: Record<string, unknown>, body: Uint8Array): 
     samples,
   };
   return out as VigilEvent;
-}
-
-/** The encoder devices (and the simulator) use: the inverse of decodeBinaryEeg. */
-export function encodeBinaryEeg(samples: ArrayLike<number>[]): Buffer {
-  const n = samples[0]?.length ?? 0;
-  const buf = Buffer.allocUnsafe(samples.length * n * 4);
-  let off = 0;
-  for (const row of samples) for (let i = 0; i < n; i++, off += 4) buf.writeFloatLE(row[i]!, off);
-  return buf;
 }

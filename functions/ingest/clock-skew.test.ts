@@ -5,12 +5,12 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../eventing/contract.ts';
+import { samplesToBytes } from '../../eventing/eeg-codec.ts';
 import { BONN_SAMPLE_RATE_HZ, parseBonnText } from '../../recordings/bonn.ts';
 import { startTestRuntime, type TestRuntime } from '../../runtime/testing.ts';
 import { listAlerts } from '../../storage/alert-queries.ts';
 import { addPatient, enrollDevice } from '../../storage/patients-store.ts';
 import { recordingChunks } from '../seizure-detector/preprocess.ts';
-import { encodeBinaryEeg } from './binary-eeg.ts';
 
 const NOW = Date.UTC(2026, 10, 26, 12, 0, 0);
 const bonn = (rel: string) =>
@@ -159,7 +159,7 @@ describe.each(['sqlite', 'mysql'] as const)('time at the door on %s', (backend) 
   it('refuses a binary EEG chunk dated 2099; the seizure after it raises an alert', async () => {
     const dev = await newPatientDevice('p-eeg');
     const chunk = (id: string, startMs: number, samples: Float64Array) =>
-      post(dev.token, new Uint8Array(encodeBinaryEeg([samples])), {
+      post(dev.token, new Uint8Array(samplesToBytes([samples])), {
         'content-type': 'application/octet-stream',
         'ce-specversion': '1.0',
         'ce-id': id,

@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../eventing/contract.ts';
+import { bytesToSamples, samplesToBytes } from '../../eventing/eeg-codec.ts';
 import type { VigilEvent } from '../../eventing/event.ts';
 import type { VigilFunction } from '../../eventing/subscriber.ts';
 import { startTestRuntime, type TestRuntime } from '../../runtime/testing.ts';
 import { addPatient, enrollDevice } from '../../storage/patients-store.ts';
 import { recorder } from '../recorder/index.ts';
-import { blobToSamples } from '../recorder/rows.ts';
 import { heldFunctions } from '../testing.ts';
-import { encodeBinaryEeg } from './binary-eeg.ts';
 
 const HAE = readFileSync(new URL('./fixtures/health-auto-export.json', import.meta.url), 'utf8');
 
@@ -113,7 +112,7 @@ describe.each(['sqlite', 'mysql'] as const)('ingest gateway on %s', (backend) =>
     );
     expect(row?.channels).toBe('FP1-F7,C3');
     expect(Number(row?.n_samples)).toBe(256);
-    const back = blobToSamples(row!.samples, 2);
+    const back = bytesToSamples(row!.samples, 2);
     expect(Array.from(back[1]!.slice(0, 3))).toEqual([1000, 1000.5, 1001]);
     const stored = await rt.db.get<{ data: string }>('SELECT data FROM events WHERE id = ?', [id]);
     expect(JSON.parse(stored!.data)).not.toHaveProperty('samples');
@@ -125,7 +124,7 @@ describe.each(['sqlite', 'mysql'] as const)('ingest gateway on %s', (backend) =>
       [1.25, -2.5, 3],
       [4, 5.5, -6.75],
     ];
-    const res = await post(new Uint8Array(encodeBinaryEeg(samples)), {
+    const res = await post(new Uint8Array(samplesToBytes(samples)), {
       'content-type': 'application/octet-stream',
       'ce-specversion': '1.0',
       'ce-id': id,
@@ -143,7 +142,7 @@ describe.each(['sqlite', 'mysql'] as const)('ingest gateway on %s', (backend) =>
     const row = await rt.db.get<{ samples: Buffer }>('SELECT samples FROM eeg_chunks WHERE event_id = ?', [
       id,
     ]);
-    expect(blobToSamples(row!.samples, 2).map((r) => Array.from(r))).toEqual(samples);
+    expect(bytesToSamples(row!.samples, 2).map((r) => Array.from(r))).toEqual(samples);
   });
 
   it('accepts a batch all-or-nothing and names the index of a bad event', async () => {
@@ -336,7 +335,7 @@ describe.each(['sqlite', 'mysql'] as const)('ingest gateway on %s', (backend) =>
     const unknownType = await structured({ ...hrEvent(deviceId), type: 'org.vigil.alert.raised' });
     expect(unknownType.status).toBe(422);
     expect((await unknownType.json()).errors[0].pointer).toBe('/type');
-    const nan = await post(new Uint8Array(encodeBinaryEeg([[1, Number.NaN]])), {
+    const nan = await post(new Uint8Array(samplesToBytes([[1, Number.NaN]])), {
       'content-type': 'application/octet-stream',
       'ce-specversion': '1.0',
       'ce-id': nextId(),

@@ -1,12 +1,11 @@
 // alert.raised / .acknowledged / .cleared / .escalated events as changes of the alert store. The
-// recorder applies them inside its transaction; data that breaks the contract is audited as
-// rejected, never retried (a retry could not make it valid).
+// recorder applies them inside its transaction. They are not validated again here: data that breaks the
+// contract is refused at the door it came through (a 422 the broker dead-letters, where it is kept).
 import {
+  type AlertAcknowledged,
+  type AlertCleared,
+  type AlertEscalated,
   type AlertRaised,
-  alertAcknowledgedData,
-  alertClearedData,
-  alertEscalatedData,
-  alertRaisedData,
   EVENT_TYPES,
 } from '../../eventing/contract.ts';
 import type { VigilEvent } from '../../eventing/event.ts';
@@ -14,37 +13,39 @@ import { type AlertChange, applyAlertChange } from '../../storage/alert-changes.
 import type { Db } from '../../storage/db.ts';
 import { kindPriority } from '../alarm-priority.ts';
 
-const SCHEMAS = {
-  [EVENT_TYPES.alertRaised]: { schema: alertRaisedData, kind: 'raise' },
-  [EVENT_TYPES.alertAcknowledged]: { schema: alertAcknowledgedData, kind: 'acknowledge' },
-  [EVENT_TYPES.alertCleared]: { schema: alertClearedData, kind: 'clear' },
-  [EVENT_TYPES.alertEscalated]: { schema: alertEscalatedData, kind: 'escalate' },
+const CHANGES = {
+  [EVENT_TYPES.alertRaised]: 'raise',
+  [EVENT_TYPES.alertAcknowledged]: 'acknowledge',
+  [EVENT_TYPES.alertCleared]: 'clear',
+  [EVENT_TYPES.alertEscalated]: 'escalate',
 } as const;
 
 /** True for the event types applyAlertEvent acts on. */
 export function isAlertEvent(event: Pick<VigilEvent, 'type'>): boolean {
-  return Object.hasOwn(SCHEMAS, event.type);
+  return Object.hasOwn(CHANGES, event.type);
 }
 
-/** The store change an alert event asks for, or a rejection naming the field that broke the contract. */
+/**
+ * The store change an alert event asks for. The event is validated: built typed by a function or the
+ * dashboard in-process, or checked at the recorder's HTTP door (eventing/validate-event.ts).
+ */
 export function alertChangeOf(event: VigilEvent): AlertChange | undefined {
   if (!isAlertEvent(event)) return undefined;
-  const { schema, kind } = SCHEMAS[event.type as keyof typeof SCHEMAS];
-  const parsed = schema.safeParse(event.data);
-  if (parsed.success) {
-    if (kind === 'raise') {
-      const d = parsed.data as AlertRaised;
+  const kind = CHANGES[event.type as keyof typeof CHANGES];
+  switch (kind) {
+    case 'raise': {
+      const d = event.data as AlertRaised;
       return { kind, data: { ...d, priority: d.priority ?? kindPriority(d.kind) } };
     }
-    return { kind, data: parsed.data } as AlertChange;
+    case 'acknowledge': {
+      const d = event.data as AlertAcknowledged;
+      return { kind, data: { ...d, note: d.note ?? '' } };
+    }
+    case 'clear':
+      return { kind, data: event.data as AlertCleared };
+    case 'escalate':
+      return { kind, data: event.data as AlertEscalated };
   }
-  const rawId = (event.data as { alertId?: unknown } | undefined)?.alertId;
-  const issue = parsed.error.issues[0];
-  return {
-    kind: 'rejected',
-    alertId: typeof rawId === 'string' ? rawId.slice(0, 128) : '',
-    note: `invalid ${event.type} data at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? ''}`,
-  };
 }
 
 /**

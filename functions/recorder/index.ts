@@ -2,14 +2,15 @@
 // (source, id), a whole batch in one transaction. It returns only after the commit, so the broker
 // (embedded or Knative) acknowledges nothing that is not on disk.
 
+import { eventJson } from '../../eventing/eeg-codec.ts';
 import type { VigilEvent } from '../../eventing/event.ts';
 import type { FunctionContext, VigilFunction } from '../../eventing/subscriber.ts';
 import type { Db } from '../../storage/db.ts';
 import { insertDeadLetters } from '../../storage/dead-letters-store.ts';
 import { touchDevices } from '../../storage/patients-store.ts';
-import { insertRows } from '../../storage/sql.ts';
+import { recordTelemetry } from '../../storage/telemetry-store.ts';
 import { applyAlertEvent, isAlertEvent } from './alert-events.ts';
-import { EEG_COLS, EVENT_COLS, HR_COLS, PREDICTION_COLS, toRows } from './rows.ts';
+import { toRows } from './rows.ts';
 
 export async function recordEvents(
   db: Db,
@@ -18,10 +19,7 @@ export async function recordEvents(
 ): Promise<number> {
   const rows = toRows(events, receivedAt);
   return db.tx(async (tx) => {
-    const fresh = await insertRows(tx, 'events', EVENT_COLS, rows.events, { ignoreDuplicates: true });
-    await insertRows(tx, 'eeg_chunks', EEG_COLS, rows.eeg, { ignoreDuplicates: true });
-    await insertRows(tx, 'heart_rate_samples', HR_COLS, rows.heartRate, { ignoreDuplicates: true });
-    await insertRows(tx, 'predictions', PREDICTION_COLS, rows.predictions, { ignoreDuplicates: true });
+    const fresh = await recordTelemetry(tx, rows);
     for (const e of events) if (isAlertEvent(e)) await applyAlertEvent(tx, e, receivedAt);
     await touchDevices(tx, rows.lastSeen);
     return fresh;
@@ -41,7 +39,7 @@ export async function recordDeadLetter(db: Db, event: VigilEvent, now: number): 
       subscriber: String(event.knativeerrordest ?? 'unknown'),
       attempts: 0,
       reason: reason || 'delivery failed',
-      payload: Buffer.from(JSON.stringify(event)),
+      payload: Buffer.from(eventJson(event)),
       createdAt: now,
     },
   ]);

@@ -1,132 +1,84 @@
-// Turns events into the rows the recorder writes: the event itself, plus typed rows for the
-// data clinicians query (EEG as float32 blobs, heart-rate samples, predictions).
+// Turns events into what the recorder stores (storage/telemetry-store.ts): the event itself, plus typed
+// rows for the data clinicians query (EEG chunks, heart-rate samples, predictions).
 import type { EegChunk, EegPrediction, HeartRateSample } from '../../eventing/contract.ts';
 import { EVENT_TYPES } from '../../eventing/contract.ts';
 import type { VigilEvent } from '../../eventing/event.ts';
-import type { SqlValue } from '../../storage/db.ts';
+import type {
+  EegChunkRecord,
+  EventRecord,
+  HeartRateRecord,
+  PredictionRecord,
+} from '../../storage/telemetry-store.ts';
 
-export const EVENT_COLS = ['source', 'id', 'type', 'subject', 'time', 'received_at', 'data'] as const;
-export const EEG_COLS = [
-  'source',
-  'event_id',
-  'patient_id',
-  'device_id',
-  'start_time',
-  'sample_rate_hz',
-  'n_samples',
-  'channels',
-  'samples',
-] as const;
-export const HR_COLS = [
-  'patient_id',
-  'device_id',
-  'time',
-  'bpm',
-  'min_bpm',
-  'max_bpm',
-  'source_name',
-  'event_source',
-  'event_id',
-  'idx',
-] as const;
-export const PREDICTION_COLS = [
-  'event_source',
-  'event_id',
-  'patient_id',
-  'chunk_event_id',
-  'window_start',
-  'chunk_probability',
-  'label',
-  'window_probabilities',
-  'model_version',
-] as const;
-
+/** A TelemetryBatch for the store, plus what the recorder updates beside it. */
 export interface RecordRows {
-  events: SqlValue[][];
-  eeg: SqlValue[][];
-  heartRate: SqlValue[][];
-  predictions: SqlValue[][];
+  events: EventRecord[];
+  eegChunks: EegChunkRecord[];
+  heartRate: HeartRateRecord[];
+  predictions: PredictionRecord[];
   /** deviceId -> newest event time, for the device-silent technical alarm. */
   lastSeen: Map<string, number>;
-}
-
-/** Channel-major float32 little-endian: the compact form stored and served. */
-export function samplesToBlob(samples: ArrayLike<number>[]): Buffer {
-  const n = samples[0]?.length ?? 0;
-  const f32 = new Float32Array(samples.length * n);
-  samples.forEach((row, c) => {
-    f32.set(row, c * n);
-  });
-  return Buffer.from(f32.buffer, f32.byteOffset, f32.byteLength);
-}
-
-export function blobToSamples(blob: Uint8Array, channels: number): Float32Array[] {
-  const copy = new Float32Array(new Uint8Array(blob).buffer);
-  const n = copy.length / channels;
-  return Array.from({ length: channels }, (_, c) => copy.subarray(c * n, (c + 1) * n));
 }
 
 const ms = (iso: string | undefined): number | null => (iso ? Date.parse(iso) : null);
 
 export function toRows(events: readonly VigilEvent[], receivedAt: number): RecordRows {
-  const out: RecordRows = { events: [], eeg: [], heartRate: [], predictions: [], lastSeen: new Map() };
+  const out: RecordRows = { events: [], eegChunks: [], heartRate: [], predictions: [], lastSeen: new Map() };
   for (const e of events) {
     let stored: unknown = e.data;
     if (e.type === EVENT_TYPES.eegChunk) {
       const d = e.data as EegChunk;
       const { samples, ...meta } = d;
       stored = { ...meta, nSamples: samples[0]?.length ?? 0 };
-      out.eeg.push([
-        e.source,
-        e.id,
-        d.patientId,
-        d.deviceId,
-        Date.parse(d.startTime),
-        d.sampleRateHz,
-        samples[0]?.length ?? 0,
-        d.channels.join(','),
-        samplesToBlob(samples),
-      ]);
+      out.eegChunks.push({
+        source: e.source,
+        eventId: e.id,
+        patientId: d.patientId,
+        deviceId: d.deviceId,
+        startTime: Date.parse(d.startTime),
+        sampleRateHz: d.sampleRateHz,
+        channels: d.channels,
+        samples,
+      });
     } else if (e.type === EVENT_TYPES.heartRateSample) {
       const d = e.data as HeartRateSample;
       d.samples.forEach((s, i) => {
-        out.heartRate.push([
-          d.patientId,
-          d.deviceId,
-          Date.parse(s.time),
-          s.bpm,
-          s.min ?? null,
-          s.max ?? null,
-          d.source,
-          e.source,
-          e.id,
-          i,
-        ]);
+        out.heartRate.push({
+          patientId: d.patientId,
+          deviceId: d.deviceId,
+          time: Date.parse(s.time),
+          bpm: s.bpm,
+          min: s.min ?? null,
+          max: s.max ?? null,
+          sourceName: d.source,
+          eventSource: e.source,
+          eventId: e.id,
+          index: i,
+        });
       });
     } else if (e.type === EVENT_TYPES.eegPrediction) {
       const d = e.data as EegPrediction;
-      out.predictions.push([
-        e.source,
-        e.id,
-        d.patientId,
-        d.chunkEventId,
-        Date.parse(d.windowStart),
-        d.chunkProbability,
-        d.label,
-        JSON.stringify(d.windowProbabilities),
-        d.modelVersion,
-      ]);
+      out.predictions.push({
+        eventSource: e.source,
+        eventId: e.id,
+        patientId: d.patientId,
+        chunkEventId: d.chunkEventId,
+        windowStart: Date.parse(d.windowStart),
+        chunkProbability: d.chunkProbability,
+        label: d.label,
+        windowProbabilities: d.windowProbabilities,
+        modelVersion: d.modelVersion,
+      });
     }
-    const time = ms(e.time) ?? receivedAt;
-    out.events.push([
-      e.source,
-      e.id,
-      e.type,
-      e.subject ?? null,
-      time,
+    out.events.push({
+      source: e.source,
+      id: e.id,
+      type: e.type,
+      subject: e.subject ?? null,
+      time: ms(e.time) ?? receivedAt,
       receivedAt,
-      stored === undefined ? null : JSON.stringify(stored),
-    ]);
+      data: stored === undefined ? null : JSON.stringify(stored),
+    });
     const device = /^\/devices\/(.+)$/.exec(e.source)?.[1];
     if (device) out.lastSeen.set(device, Math.max(out.lastSeen.get(device) ?? 0, receivedAt));
   }

@@ -9,6 +9,7 @@ import {
 } from '../../eventing/contract.ts';
 import type { VigilEvent } from '../../eventing/event.ts';
 import type { FunctionContext } from '../../eventing/subscriber.ts';
+import { validateContractEvent } from '../../eventing/validate-event.ts';
 import { BONN_SAMPLE_RATE_HZ, parseBonnText } from '../../recordings/bonn.ts';
 import { getAlert, listAlerts } from '../../storage/alert-queries.ts';
 import type { Db } from '../../storage/db.ts';
@@ -294,11 +295,14 @@ describe.each(testBackends)('seizure-detector on $name', (backend) => {
     expect(out.filter((e) => e.type === EVENT_TYPES.alertRaised)).toHaveLength(1);
   });
 
-  it('rejects a chunk that breaks the contract (so the broker dead-letters it) and ignores other types', async () => {
+  it('leaves a chunk that breaks the contract to the door (a 422 naming the field) and ignores other types', async () => {
     const [ev] = chunkEvents(load('setA/Z004.txt'), 'pat-bad', T0, 'bad');
-    await expect(
-      seizureDetector.handle({ ...ev!, data: { ...(ev!.data as object), unit: 'mV' } }, ctx),
-    ).rejects.toThrow(/unit/);
+    expect(() => validateContractEvent({ ...ev!, data: { ...(ev!.data as object), unit: 'mV' } })).toThrow(
+      expect.objectContaining({
+        status: 422,
+        errors: expect.arrayContaining([expect.objectContaining({ pointer: '/data/unit' })]),
+      }),
+    );
     expect(await seizureDetector.handle({ ...ev!, type: EVENT_TYPES.heartRateSample }, ctx)).toEqual([]);
   });
 });

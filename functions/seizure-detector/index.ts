@@ -13,7 +13,6 @@ import {
   type EegChunk,
   type EegPrediction,
   EVENT_TYPES,
-  eegChunkData,
 } from '../../eventing/contract.ts';
 import type { VigilEvent } from '../../eventing/event.ts';
 import type { FunctionContext, VigilFunction } from '../../eventing/subscriber.ts';
@@ -97,15 +96,8 @@ export function createSeizureDetector(options: DetectorOptions = {}): VigilFunct
     name: FUNCTION_NAME,
     async handle(event: VigilEvent, ctx: FunctionContext): Promise<VigilEvent[]> {
       if (event.type !== EVENT_TYPES.eegChunk) return [];
-      const parsed = eegChunkData.safeParse(event.data);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        // Ingest validates chunks, so this is a contract breach: fail so the broker dead-letters it.
-        throw new Error(
-          `event ${event.id}: data is not an eeg.chunk (${issue?.path.join('.') || 'data'}: ${issue?.message})`,
-        );
-      }
-      const chunk = parsed.data;
+      // Validated at the door it came through (eventing/validate-event.ts): samples are float32 rows.
+      const chunk = event.data as EegChunk;
       // Only the version and threshold are needed here when detection runs elsewhere (a pool).
       const info = await loadModelInfo(options.modelDir);
       const detect: Detect =
