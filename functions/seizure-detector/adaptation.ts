@@ -14,7 +14,7 @@
 //
 // Training, evaluation and serving all call withAdaptation(); the baseline it returns is stored per
 // patient with the window history (float32, so a stored baseline reproduces the training inputs).
-import { endianness } from 'node:os';
+import { bytesToSamples, samplesToBytes } from '../../storage/float32-samples.ts';
 import { CONTEXT_WINDOWS, type WindowHistory } from './context.ts';
 import { FEATURE_COUNT, FEATURE_NAMES } from './features.ts';
 
@@ -134,17 +134,13 @@ function median(v: Float64Array): number {
   return s[(s.length - 1) >> 1]!;
 }
 
-const LITTLE_ENDIAN = endianness() === 'LE';
-
-/** The stored form of a baseline (JSON-safe): float32 little-endian, base64. */
+/** The stored form of a baseline (JSON-safe): the float32 LE bytes of storage/float32-samples.ts, base64. */
 export function encodeBaseline(b: ChannelBaseline): { nChannels: number; windows: number; values: string } {
-  let bytes: Buffer;
-  if (LITTLE_ENDIAN) bytes = Buffer.from(b.values.buffer, b.values.byteOffset, b.values.byteLength);
-  else {
-    bytes = Buffer.alloc(b.values.length * 4);
-    for (let i = 0; i < b.values.length; i++) bytes.writeFloatLE(b.values[i]!, i * 4);
-  }
-  return { nChannels: b.nChannels, windows: b.windows, values: bytes.toString('base64') };
+  return {
+    nChannels: b.nChannels,
+    windows: b.windows,
+    values: samplesToBytes([b.values]).toString('base64'),
+  };
 }
 
 export function decodeBaseline(e: { nChannels: number; windows: number; values: string }): ChannelBaseline {
@@ -154,8 +150,5 @@ export function decodeBaseline(e: { nChannels: number; windows: number; values: 
     throw new Error(`stored baseline holds ${bytes.length} bytes, expected ${expected * 4}`);
   if (!Number.isInteger(e.windows) || e.windows < 0 || e.windows > BASELINE_WARMUP_WINDOWS)
     throw new Error(`stored baseline has ${e.windows} windows, expected 0–${BASELINE_WARMUP_WINDOWS}`);
-  const values = new Float32Array(expected);
-  if (LITTLE_ENDIAN) new Uint8Array(values.buffer).set(bytes);
-  else for (let i = 0; i < expected; i++) values[i] = bytes.readFloatLE(i * 4);
-  return { nChannels: e.nChannels, windows: e.windows, values };
+  return { nChannels: e.nChannels, windows: e.windows, values: bytesToSamples(bytes, 1)[0]! };
 }

@@ -6,7 +6,7 @@
 //
 // Training, evaluation and serving all call withContext(); the history it returns is what the detector
 // stores per patient between chunks (float32, so a stored history reproduces the training inputs exactly).
-import { endianness } from 'node:os';
+import { bytesToSamples, samplesToBytes } from '../../storage/float32-samples.ts';
 import { FEATURE_COUNT, FEATURE_NAMES } from './features.ts';
 
 export const CONTEXT_WINDOWS = 8;
@@ -94,18 +94,13 @@ export function withContext(
   };
 }
 
-/** A Float32Array's own bytes are little-endian float32 here (x86-64, arm64): no per-value copy. */
-const LITTLE_ENDIAN = endianness() === 'LE';
-
-/** The stored form of a history (JSON-safe): float32 little-endian, base64. */
+/** The stored form of a history (JSON-safe): the float32 LE bytes of storage/float32-samples.ts, base64. */
 export function encodeHistory(h: WindowHistory): { windows: number; nChannels: number; features: string } {
-  let bytes: Buffer;
-  if (LITTLE_ENDIAN) bytes = Buffer.from(h.features.buffer, h.features.byteOffset, h.features.byteLength);
-  else {
-    bytes = Buffer.alloc(h.features.length * 4);
-    for (let i = 0; i < h.features.length; i++) bytes.writeFloatLE(h.features[i]!, i * 4);
-  }
-  return { windows: h.windows, nChannels: h.nChannels, features: bytes.toString('base64') };
+  return {
+    windows: h.windows,
+    nChannels: h.nChannels,
+    features: samplesToBytes([h.features]).toString('base64'),
+  };
 }
 
 export function decodeHistory(e: { windows: number; nChannels: number; features: string }): WindowHistory {
@@ -113,8 +108,5 @@ export function decodeHistory(e: { windows: number; nChannels: number; features:
   const expected = e.windows * e.nChannels * FEATURE_COUNT;
   if (bytes.length !== expected * 4)
     throw new Error(`stored window history holds ${bytes.length} bytes, expected ${expected * 4}`);
-  const features = new Float32Array(expected);
-  if (LITTLE_ENDIAN) new Uint8Array(features.buffer).set(bytes);
-  else for (let i = 0; i < expected; i++) features[i] = bytes.readFloatLE(i * 4);
-  return { windows: e.windows, nChannels: e.nChannels, features };
+  return { windows: e.windows, nChannels: e.nChannels, features: bytesToSamples(bytes, 1)[0]! };
 }
