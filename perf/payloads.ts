@@ -36,7 +36,9 @@ export async function buildPayload(
   return eegChunkRequest(chunker, 5, dev, 'template', Date.now(), kind === 'eeg-binary' ? 'binary' : 'json');
 }
 
-const HR_BASE_MS = Date.now() - 30 * 86_400_000;
+// Each event moves 100 s on, far faster than real time; ingest refuses samples ahead of its clock, so
+// the replay starts a year back (about 315,000 events of 100 samples before it reaches now).
+const HR_BASE_MS = Date.now() - 365 * 86_400_000;
 
 /** Body of the n-th heart-rate event: `samples` 1-Hz samples right after the previous event's. */
 export function heartRateBody(dev: Device, n: number, samples: number): string {

@@ -212,7 +212,9 @@ function startLoad(r: Rehearsal, hr: Enrolment[], eeg: Enrolment[]): Load {
   const acked: Load['acked'] = new Map();
   let stopped = false;
   const load: Load = { acked, sent: 0, refused: 0, stop: async () => {} };
-  const base = Date.now() - 30 * 60_000;
+  // Closed loops stamp time faster than it passes; ingest refuses samples ahead of its clock (#14), so
+  // the replayed time starts a week back, more than any load here can use up.
+  const base = Date.now() - 7 * 86_400_000;
   const chunks = bonnSeizure();
   const hrLoop = async (who: Enrolment) => {
     for (let n = 0; !stopped; n++) {
