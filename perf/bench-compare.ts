@@ -26,14 +26,14 @@ const RSS_BAR_MB = 300;
 const CONNECTIONS = 16;
 const WARMUP_S = 2;
 
-type VigilSystem = keyof typeof BARS;
+export type VigilSystem = keyof typeof BARS;
 const SYSTEMS: Record<VigilSystem, { backend: Backend; payload: PayloadKind }> = {
   'sqlite-json': { backend: 'sqlite', payload: 'eeg-json' },
   'sqlite-float32': { backend: 'sqlite', payload: 'eeg-binary' },
   'mysql-json': { backend: 'mysql', payload: 'eeg-json' },
 };
 
-interface VigilFigures {
+export interface VigilFigures {
   stored: number;
   p99HalfRate: number;
   rssMb: number;
@@ -77,9 +77,13 @@ async function measureBaseline(durationS: number): Promise<number> {
 }
 
 /** Stored chunks/s from the first request until the runtime is idle again, then p99 at half that rate. */
-async function measureVigil(system: VigilSystem, durationS: number): Promise<VigilFigures> {
+export async function measureVigil(
+  system: VigilSystem,
+  durationS: number,
+  env: Record<string, string> = {},
+): Promise<VigilFigures> {
   const { backend, payload } = SYSTEMS[system];
-  const rt = await startRuntimeProcess(backend, 1);
+  const rt = await startRuntimeProcess(backend, 1, env);
   const rss = rssSampler(() => rt.child.rssBytes());
   try {
     const device = rt.devices[0]!;
@@ -116,7 +120,7 @@ async function measureVigil(system: VigilSystem, durationS: number): Promise<Vig
   }
 }
 
-const span = (xs: number[]) =>
+export const span = (xs: number[]) =>
   xs.length === 1 ? `${round(xs[0]!)}` : `${round(Math.min(...xs))}–${round(Math.max(...xs))}`;
 
 export async function benchCompare(durationS = 10, rounds = 2): Promise<BenchReport> {

@@ -18,13 +18,19 @@ export interface RuntimeProcess {
   stop(): Promise<void>;
 }
 
-export async function startRuntimeProcess(backend: Backend, devices = 1): Promise<RuntimeProcess> {
+export async function startRuntimeProcess(
+  backend: Backend,
+  devices = 1,
+  /** More BENCH_* settings for the child (e.g. BENCH_DETECTION_THREADS). */
+  env: Record<string, string> = {},
+): Promise<RuntimeProcess> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'vigil-bench-'));
   const databaseUrl = backend === 'mysql' ? await createMysqlTestDatabase() : '';
   const child = await startChild<ChildReady>(path.join(import.meta.dirname, 'runtime-child.ts'), {
     BENCH_DATA_DIR: dataDir,
     BENCH_DATABASE_URL: databaseUrl,
     BENCH_DEVICES: String(devices),
+    ...env,
   });
   return {
     child,

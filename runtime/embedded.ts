@@ -39,12 +39,13 @@ export interface RuntimeOptions {
 }
 
 /**
- * Detection threads where cores are left over. On 2 cores (the event loop, V8's GC threads and the
- * load already share them) a thread measured only ~7 % more EEG throughput for ~70 MB more RSS, right
- * at the 300 MB bar (perf/RESULTS.md), so it stays on the event loop there.
+ * One detection thread wherever there is a second core. With the EEG path lighter (#16) the event loop
+ * is the bottleneck, and detection beside it measured +6 to +10 % stored chunks/s on 2 cores for about
+ * 65 MB more RSS, peak 286 MB, under the 300 MB bar (`npm run bench -- detection-threads`,
+ * perf/RESULTS.md). More threads would only add memory: one thread scores far more than the loop feeds it.
  */
 export function defaultDetectionThreads(cores = availableParallelism()): number {
-  return Math.max(0, Math.min(4, cores - 2));
+  return cores >= 2 ? 1 : 0;
 }
 
 export interface Runtime {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchCeiling } from '../../perf/bench-ceiling.ts';
 import { benchCompare } from '../../perf/bench-compare.ts';
+import { benchDetectionThreads } from '../../perf/bench-detection-threads.ts';
 import { benchFrameworks } from '../../perf/bench-frameworks.ts';
 import { benchScenario } from '../../perf/bench-ingest.ts';
 import { benchLatency } from '../../perf/bench-latency.ts';
@@ -32,6 +33,7 @@ const BENCHES = [
   'latency',
   'storage',
   'compare',
+  'detection-threads',
   'ceiling',
   'detector',
   'dashboard',
@@ -53,6 +55,7 @@ Benchmarks (default: all but ${ON_REQUEST.join(', ')}, in this order): ${BENCHES
   storage    storage layer rows/s without HTTP (recorder, multi-row vs one-row INSERT); both backends
              unless --backend is given
   compare    the prototype's design vs Vigil on SQLite (JSON, float32) and MariaDB, two rounds, stored chunks/s and ratios
+  detection-threads  stored EEG chunks/s and RSS with 0 vs 1 detection thread, alternating (SQLite)
   ceiling    what 2 cores allow for EEG JSON ingest: a parse-only server, and CPU per chunk by stage
   detector   perf/bench-detector.ts, when present
   dashboard  perf/bench-dashboard.ts, when present
@@ -142,6 +145,7 @@ export async function run(args: string[]): Promise<number> {
       if (name === 'simulator') (await benchSimulator(duration ?? 10)).forEach(record);
       else if (name === 'ingest') for (const s of scenarios) record(await benchScenario(backend, s));
       else if (name === 'compare') record(await benchCompare(duration ?? 10));
+      else if (name === 'detection-threads') record(await benchDetectionThreads(duration ?? 10));
       else if (name === 'rehearsal') record(await benchRehearsal(duration ?? 10));
       else if (name === 'ceiling') (await benchCeiling(duration ?? 10)).forEach(record);
       else if (name === 'frameworks') (await benchFrameworks(duration ?? 10)).forEach(record);
