@@ -304,6 +304,32 @@ async function countIn(db: Db, table: Table, q: TelemetryRange): Promise<number>
   return Number(r?.n ?? 0);
 }
 
+/** The three reads every telemetry table answers: a page of a range, its count, one row by seq. */
+interface TableReads<T> {
+  range(db: Db, q: TelemetryPage): Promise<T[]>;
+  count(db: Db, q: TelemetryRange): Promise<number>;
+  bySeq(db: Db, seq: number): Promise<T | undefined>;
+}
+
+function tableReads<Row extends Record<string, unknown>, T>(
+  table: Table,
+  columns: string,
+  toRecord: (r: Row) => T,
+): TableReads<T> {
+  return {
+    async range(db, q) {
+      const { where, params, order } = rangeSql(table, q);
+      const rows = await db.all<Row>(`SELECT ${columns} FROM ${table} WHERE ${where} ${order}`, params);
+      return rows.map(toRecord);
+    },
+    count: (db, q) => countIn(db, table, q),
+    async bySeq(db, seq) {
+      const r = await db.get<Row>(`SELECT ${columns} FROM ${table} WHERE seq = ?`, [seq]);
+      return r && toRecord(r);
+    },
+  };
+}
+
 // Heart rate --------------------------------------------------------------------------------
 
 type HrRow = {
@@ -326,23 +352,10 @@ const storedHeartRate = (r: HrRow): StoredHeartRate => ({
   max: r.max_bpm === null ? null : Number(r.max_bpm),
 });
 
-export async function heartRateSamples(db: Db, q: TelemetryPage): Promise<StoredHeartRate[]> {
-  const { where, params, order } = rangeSql('heart_rate_samples', q);
-  const rows = await db.all<HrRow>(
-    `SELECT ${HR_READ} FROM heart_rate_samples WHERE ${where} ${order}`,
-    params,
-  );
-  return rows.map(storedHeartRate);
-}
-
-export function countHeartRateSamples(db: Db, q: TelemetryRange): Promise<number> {
-  return countIn(db, 'heart_rate_samples', q);
-}
-
-export async function heartRateSampleBySeq(db: Db, seq: number): Promise<StoredHeartRate | undefined> {
-  const r = await db.get<HrRow>(`SELECT ${HR_READ} FROM heart_rate_samples WHERE seq = ?`, [seq]);
-  return r && storedHeartRate(r);
-}
+const heartRateReads = tableReads('heart_rate_samples', HR_READ, storedHeartRate);
+export const heartRateSamples = heartRateReads.range;
+export const countHeartRateSamples = heartRateReads.count;
+export const heartRateSampleBySeq = heartRateReads.bySeq;
 
 /** The newest sample of the patient with 0 < bpm <= maxBpm (an implausible value is no vital sign). */
 export async function latestPlausibleHeartRate(
@@ -431,20 +444,10 @@ const storedPrediction = (r: PredRow): StoredPrediction => ({
 });
 
 /** The one predictions-over-a-range query (the dashboard's history and FHIR's Observations). */
-export async function predictions(db: Db, q: TelemetryPage): Promise<StoredPrediction[]> {
-  const { where, params, order } = rangeSql('predictions', q);
-  const rows = await db.all<PredRow>(`SELECT ${PRED_READ} FROM predictions WHERE ${where} ${order}`, params);
-  return rows.map(storedPrediction);
-}
-
-export function countPredictions(db: Db, q: TelemetryRange): Promise<number> {
-  return countIn(db, 'predictions', q);
-}
-
-export async function predictionBySeq(db: Db, seq: number): Promise<StoredPrediction | undefined> {
-  const r = await db.get<PredRow>(`SELECT ${PRED_READ} FROM predictions WHERE seq = ?`, [seq]);
-  return r && storedPrediction(r);
-}
+const predictionReads = tableReads('predictions', PRED_READ, storedPrediction);
+export const predictions = predictionReads.range;
+export const countPredictions = predictionReads.count;
+export const predictionBySeq = predictionReads.bySeq;
 
 export async function latestPrediction(db: Db, patientId: string): Promise<StoredPrediction | undefined> {
   const r = await db.get<PredRow>(
@@ -520,20 +523,10 @@ const storedEeg = (r: EegRow): StoredEegChunk => {
   };
 };
 
-export async function eegChunks(db: Db, q: TelemetryPage): Promise<StoredEegChunk[]> {
-  const { where, params, order } = rangeSql('eeg_chunks', q);
-  const rows = await db.all<EegRow>(`SELECT ${EEG_READ} FROM eeg_chunks WHERE ${where} ${order}`, params);
-  return rows.map(storedEeg);
-}
-
-export function countEegChunks(db: Db, q: TelemetryRange): Promise<number> {
-  return countIn(db, 'eeg_chunks', q);
-}
-
-export async function eegChunkBySeq(db: Db, seq: number): Promise<StoredEegChunk | undefined> {
-  const r = await db.get<EegRow>(`SELECT ${EEG_READ} FROM eeg_chunks WHERE seq = ?`, [seq]);
-  return r && storedEeg(r);
-}
+const eegReads = tableReads('eeg_chunks', EEG_READ, storedEeg);
+export const eegChunks = eegReads.range;
+export const countEegChunks = eegReads.count;
+export const eegChunkBySeq = eegReads.bySeq;
 
 /**
  * The stored chunks of these events (by source and id), in no particular order. For display: a chunk
