@@ -9,29 +9,9 @@ import type { VigilEvent } from '../event.ts';
 import type { VigilFunction } from '../subscriber.ts';
 import { BrokerFullError, EmbeddedBroker } from './broker.ts';
 import { parseRoutes } from './routes.ts';
+import { testRoutesYaml } from './testing.ts';
 
-const YAML = `
-apiVersion: eventing.knative.dev/v1
-kind: Broker
-metadata: { name: default }
-spec:
-  delivery: { retry: 2, backoffPolicy: exponential, backoffDelay: PT0.05S }
----
-apiVersion: eventing.knative.dev/v1
-kind: Trigger
-metadata: { name: a-to-alpha }
-spec:
-  broker: default
-  filter: { attributes: { type: test.a } }
-  subscriber: { ref: { apiVersion: serving.knative.dev/v1, kind: Service, name: alpha } }
----
-apiVersion: eventing.knative.dev/v1
-kind: Trigger
-metadata: { name: all-to-sink }
-spec:
-  broker: default
-  subscriber: { ref: { apiVersion: serving.knative.dev/v1, kind: Service, name: sink } }
-`;
+const YAML = testRoutesYaml('{ retry: 2, backoffPolicy: exponential, backoffDelay: PT0.05S }');
 
 function ev(id: string, type = 'test.a', data: unknown = { n: 1 }): VigilEvent {
   return { specversion: '1.0', id, source: '/devices/d1', type, data };

@@ -4,27 +4,9 @@ import { countStatements, testBackends } from '../../storage/testing.ts';
 import type { VigilEvent } from '../event.ts';
 import { type OutboxOp, OutboxWriter } from './outbox-writer.ts';
 import { parseRoutes } from './routes.ts';
+import { testRoutesYaml } from './testing.ts';
 
-const YAML = `
-apiVersion: eventing.knative.dev/v1
-kind: Broker
-metadata: { name: default }
----
-apiVersion: eventing.knative.dev/v1
-kind: Trigger
-metadata: { name: a-to-alpha }
-spec:
-  broker: default
-  filter: { attributes: { type: test.a } }
-  subscriber: { ref: { apiVersion: serving.knative.dev/v1, kind: Service, name: alpha } }
----
-apiVersion: eventing.knative.dev/v1
-kind: Trigger
-metadata: { name: all-to-sink }
-spec:
-  broker: default
-  subscriber: { ref: { apiVersion: serving.knative.dev/v1, kind: Service, name: sink } }
-`;
+const YAML = testRoutesYaml();
 
 const ev = (id: string): VigilEvent => ({ specversion: '1.0', id, source: '/devices/d1', type: 'test.a' });
 
