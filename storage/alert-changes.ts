@@ -201,13 +201,12 @@ async function applyClear(db: Db, d: ClearInput, e: Applied): Promise<void> {
   });
 }
 
-/** One alert event as the store applies it; `rejected` is an event whose data broke the contract. */
+/** One alert event as the store applies it (its data checked against the contract at the door). */
 export type AlertChange =
   | { kind: 'raise'; data: RaiseInput }
   | { kind: 'acknowledge'; data: AcknowledgeInput }
   | { kind: 'clear'; data: ClearInput }
-  | { kind: 'escalate'; data: EscalateInput }
-  | { kind: 'rejected'; alertId: string; note: string };
+  | { kind: 'escalate'; data: EscalateInput };
 
 /**
  * Applies one alert event's change. Idempotent on its `eventKey` (the event's source + id): the same
@@ -216,25 +215,14 @@ export type AlertChange =
  */
 export async function applyAlertChange(db: Db, change: AlertChange, event: Applied): Promise<void> {
   const { eventKey, actor, now } = event;
-  const alertId = change.kind === 'rejected' ? change.alertId : change.data.alertId;
+  const alertId = change.data.alertId;
   await db.tx(async (tx) => {
     const fresh = await tx.run(
       `${insertIgnore(tx)} INTO alert_events (event_key, alert_id, applied_at) VALUES (?, ?, ?)`,
       [eventKey, alertId, now],
     );
     if (fresh.changes === 0) return;
-    if (change.kind === 'rejected') {
-      await audit(tx, {
-        alertId,
-        action: 'rejected',
-        actor,
-        at: now,
-        from: null,
-        to: null,
-        note: change.note,
-        eventKey,
-      });
-    } else if (change.kind === 'raise') {
+    if (change.kind === 'raise') {
       await applyRaise(tx, change.data, event);
     } else if (change.kind === 'acknowledge') {
       const d = change.data;
