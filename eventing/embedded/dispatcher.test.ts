@@ -124,4 +124,35 @@ describe('dispatcher', () => {
     await settled();
     expect(seen).toEqual([]);
   });
+
+  it('delivers a retried event alone, so one that keeps failing takes no batch of others with it', async () => {
+    // each call takes a while, as real work does, so retries due together queue up behind one another
+    const slowly = () => new Promise((r) => setTimeout(r, 5));
+    const calledWith: string[][] = [];
+    const poisoned: VigilFunction = {
+      name: 'f',
+      handle: async (e) => {
+        calledWith.push([e.id]);
+        await slowly();
+        if (e.id === 'e3') throw new Error('poison');
+        return [];
+      },
+      handleBatch: async (es) => {
+        calledWith.push(es.map((e) => e.id));
+        await slowly();
+        if (es.some((e) => e.id === 'e3')) throw new Error('poison');
+        return [];
+      },
+    };
+    const { d, calls, settled } = dispatcher(poisoned);
+    for (const seq of [1, 2, 3, 4, 5]) d.schedule('t', { seq, attempts: 0 }, 0);
+    await settled();
+    // the first batch with e3 fails as a whole; every retry of e3 goes alone
+    const withPoison = calledWith.filter((ids) => ids.includes('e3'));
+    expect(withPoison.length).toBe(3);
+    expect(withPoison.slice(1)).toEqual([['e3'], ['e3']]);
+    expect(calls.filter((c) => c.kind === 'deadLetter').map((c) => (c as { seq: number }).seq)).toEqual([3]);
+    const completed = calls.flatMap((c) => (c.kind === 'complete' ? c.seqs : [])).sort();
+    expect(completed).toEqual([1, 2, 4, 5]);
+  });
 });

@@ -113,7 +113,7 @@ export class Dispatcher {
   #pump(trigger: string): void {
     const q = this.#queues.get(trigger)!;
     while (this.#started && !this.#stopped && q.inflight < q.concurrency && q.items.length > 0) {
-      const batch = q.items.splice(0, q.maxBatch);
+      const batch = takeBatch(q.items, q.maxBatch);
       q.inflight++;
       void this.#deliver(q, batch).finally(() => {
         q.inflight--;
@@ -173,4 +173,16 @@ export class Dispatcher {
       this.schedule(trigger, item, this.#opts.ctx.now() + UNRECORDED_RETRY_MS);
     }
   }
+}
+
+/**
+ * The next batch off the queue: fresh deliveries together, but a retried one alone. A batch fails as a
+ * whole, so an event that keeps failing would otherwise take every event batched with it through the
+ * same retries to the dead letters; alone, it fails on its own and the others go on.
+ */
+function takeBatch(items: DeliveryItem[], max: number): DeliveryItem[] {
+  if (items[0]!.attempts > 0) return items.splice(0, 1);
+  let n = 1;
+  while (n < max && n < items.length && items[n]!.attempts === 0) n++;
+  return items.splice(0, n);
 }
