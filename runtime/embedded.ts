@@ -95,6 +95,9 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         recorder: { maxBatch: 256, concurrency: 1, inline: true, storesEegSamples: true },
         'heart-rate-monitor': { maxBatch: 16, concurrency: 1 },
         'technical-alarms': { maxBatch: 16, concurrency: 1 },
+        // Batches of chunks, a few in flight: one stream's chunks are still scored in order (the detector
+        // chains them per stream), and one device's burst does not hold up the others'.
+        'seizure-detector': { maxBatch: 16, concurrency: 4 },
       },
       onFailure: (f) =>
         log(

@@ -305,4 +305,54 @@ describe.each(testBackends)('seizure-detector on $name', (backend) => {
     );
     expect(await seizureDetector.handle({ ...ev!, type: EVENT_TYPES.heartRateSample }, ctx)).toEqual([]);
   });
+
+  it("scores one stream's chunks in delivery order when batches of them run at once, and keeps streams apart", async () => {
+    const rec = load('setE/S046.txt');
+    const PER_CHUNK = 174; // one second at 173.61 Hz
+    const oneSecondChunks = (patientId: string, deviceId: string, tag: string): VigilEvent[] =>
+      Array.from({ length: 20 }, (_, i) => ({
+        specversion: '1.0',
+        id: `${tag}-${i}`,
+        source: `/devices/${deviceId}`,
+        type: EVENT_TYPES.eegChunk,
+        subject: patientId,
+        data: {
+          patientId,
+          deviceId,
+          startTime: new Date(T0 + i * 1000).toISOString(),
+          sampleRateHz: BONN_SAMPLE_RATE_HZ,
+          channels: ['T5'],
+          unit: 'uV',
+          samples: [Float32Array.from(rec.subarray(i * PER_CHUNK, (i + 1) * PER_CHUNK))],
+        },
+      }));
+    const probabilities = (replies: VigilEvent[], deviceId: string) =>
+      replies
+        .filter((r) => r.type === EVENT_TYPES.eegPrediction)
+        .map((r) => r.data as { deviceId: string; chunkEventId: string; windowProbabilities: number[][] })
+        .filter((d) => d.deviceId === deviceId)
+        .sort((a, b) => Number(a.chunkEventId.split('-').at(-1)) - Number(b.chunkEventId.split('-').at(-1)))
+        .map((d) => d.windowProbabilities);
+    const alertKinds = (replies: VigilEvent[]) =>
+      replies.filter((r) => r.type !== EVENT_TYPES.eegPrediction).map((r) => r.type);
+
+    // one by one, as a device streaming in real time is delivered
+    const sequential: VigilEvent[] = [];
+    for (const ev of oneSecondChunks('pat-seq', 'dev-1', 'seq'))
+      sequential.push(...(await seizureDetector.handle(ev, ctx)));
+    expect(probabilities(sequential, 'dev-1')).toHaveLength(20);
+    expect(alertKinds(sequential)).toContain(EVENT_TYPES.alertRaised);
+
+    // a burst (a device catching up after a dropout) of two devices, in batches of 4 delivered at once
+    const a = oneSecondChunks('pat-burst', 'dev-1', 'a');
+    const b = oneSecondChunks('pat-burst', 'dev-2', 'b');
+    const interleaved = a.flatMap((ev, i) => [ev, b[i]!]);
+    const batches = Array.from({ length: 10 }, (_, k) => interleaved.slice(k * 4, k * 4 + 4));
+    const burst = (
+      await Promise.all(batches.map((batch) => seizureDetector.handleBatch!(batch, ctx)))
+    ).flat();
+    expect(probabilities(burst, 'dev-1')).toEqual(probabilities(sequential, 'dev-1'));
+    expect(probabilities(burst, 'dev-2')).toEqual(probabilities(sequential, 'dev-1'));
+    expect(alertKinds(burst)).toEqual([...alertKinds(sequential), ...alertKinds(sequential)]);
+  });
 });

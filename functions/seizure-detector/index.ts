@@ -92,22 +92,54 @@ export interface DetectorOptions {
 
 export function createSeizureDetector(options: DetectorOptions = {}): VigilFunction {
   const rule = options.rule ?? DEFAULT_EPISODE_RULE;
+  /** The last scoring of each device stream in this process: the next one of the stream starts after it. */
+  const tails = new Map<string, Promise<unknown>>();
+  /** Runs `job` after every earlier job of `key` (chained synchronously, so in call order). */
+  function afterStream<T>(key: string, job: () => Promise<T>): Promise<T> {
+    const run = (tails.get(key) ?? Promise.resolve()).catch(() => undefined).then(job);
+    tails.set(key, run);
+    void run.finally(() => {
+      if (tails.get(key) === run) tails.delete(key);
+    });
+    return run;
+  }
+
+  function handleBatch(events: VigilEvent[], ctx: FunctionContext): Promise<VigilEvent[]> {
+    // Validated at the door they came through (eventing/validate-event.ts): samples are float32 rows.
+    // One device stream's chunks in the order they arrived: the episode rule and the context need a
+    // stream's windows in time order. Streams do not wait for each other, and batches delivered
+    // concurrently still score one stream's chunks one after the other, in delivery order.
+    const byStream = new Map<string, Input[]>();
+    for (const event of events) {
+      if (event.type !== EVENT_TYPES.eegChunk) continue;
+      const chunk = event.data as EegChunk;
+      const key = detectorStateKey(chunk);
+      byStream.set(key, [...(byStream.get(key) ?? []), { event, chunk }]);
+    }
+    const skew = options.maxClockSkewSeconds ?? getConfig().VIGIL_MAX_CLOCK_SKEW_S;
+    const detect: Detect =
+      options.detect ??
+      (async (samples, rate, history) =>
+        detectChunk(await loadSeizureModel(options.modelDir), samples, rate, history));
+    const replies = [...byStream].map(([key, inputs]) =>
+      afterStream(key, async () => {
+        // Only the version and threshold are needed here when detection runs elsewhere (a pool).
+        const info = await loadModelInfo(options.modelDir);
+        return detectStream(key, inputs, detect, info, rule, ctx, skew);
+      }),
+    );
+    return Promise.all(replies).then((r) => r.flat());
+  }
   return {
     name: FUNCTION_NAME,
-    async handle(event: VigilEvent, ctx: FunctionContext): Promise<VigilEvent[]> {
-      if (event.type !== EVENT_TYPES.eegChunk) return [];
-      // Validated at the door it came through (eventing/validate-event.ts): samples are float32 rows.
-      const chunk = event.data as EegChunk;
-      // Only the version and threshold are needed here when detection runs elsewhere (a pool).
-      const info = await loadModelInfo(options.modelDir);
-      const detect: Detect =
-        options.detect ??
-        (async (samples, rate, history) =>
-          detectChunk(await loadSeizureModel(options.modelDir), samples, rate, history));
-      const skew = options.maxClockSkewSeconds ?? getConfig().VIGIL_MAX_CLOCK_SKEW_S;
-      return detectAndUpdate(event, chunk, detect, info, rule, ctx, skew);
-    },
+    handle: (event, ctx) => handleBatch([event], ctx),
+    handleBatch,
   };
+}
+
+interface Input {
+  event: VigilEvent;
+  chunk: EegChunk;
 }
 
 /**
@@ -178,53 +210,80 @@ function predictionEvent(
 }
 
 /**
- * Read–modify–write of the patient's state with optimistic concurrency: the chunk is scored with the
- * stored context, the episode rule advances, the new context is stored. A lost write race rescores the
- * chunk against the winner's state. Returns the prediction and any alert events.
+ * Read–modify–write of one device stream's state with optimistic concurrency: its chunks are scored in
+ * order, each with the context the one before left, the episode rule advances, and the new state is
+ * written once. A lost write race rescores them against the winner's state. Returns the predictions and
+ * any alert events.
  */
-async function detectAndUpdate(
-  input: VigilEvent,
-  chunk: EegChunk,
+async function detectStream(
+  key: string,
+  inputs: readonly Input[],
   detect: Detect,
   info: ModelInfo,
   rule: EpisodeRule,
   ctx: FunctionContext,
   maxClockSkewSeconds: number,
 ): Promise<VigilEvent[]> {
-  const chunkKey = `${input.source} ${input.id}`;
-  const startMs = Date.parse(chunk.startTime);
-  const key = detectorStateKey(chunk);
-  const stream = streamId(chunk.patientId, chunk.deviceId);
-  const future = startMs > ctx.now() + maxClockSkewSeconds * 1000;
   for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
     const current = await readState<DetectorState>(ctx.db, FUNCTION_NAME, key);
-    const state = current?.value ?? INITIAL_STATE;
-    const late = isLate(state.context, startMs);
-    const history = late || future ? null : historyBefore(state.context, chunk, startMs, rule);
-    const d = await detect(chunk.samples, chunk.sampleRateHz, history);
-    if (d.windowScores.length === 0) return []; // shorter than one window: nothing to say
-    const prediction = predictionEvent(input, chunk, d, info);
-    if (future) return [prediction];
-    const seen = state.emitted.find((e) => e.chunk === chunkKey);
-    // redelivery: same events, same ids; storage drops the duplicates
-    if (seen) return [prediction, ...seen.events];
-
-    let episode = state.episode;
-    let openAlertId = state.openAlertId;
-    const events: VigilEvent[] = [];
-    d.positives.forEach((positive, w) => {
-      const windowStartMs = startMs + w * WINDOW_MS;
-      const step = stepEpisode(episode, rule, windowStartMs, positive);
-      episode = step.state;
-      if (!step.transition) return;
-      const ev = transitionEvent(step.transition, chunk, d, info, rule, startMs, ctx, stream);
-      openAlertId =
-        step.transition.kind === 'onset' ? seizureAlertId(stream, step.transition.episodeStartMs) : null;
-      events.push(ev);
-    });
+    const stored = current?.value ?? INITIAL_STATE;
+    let state = stored;
+    const out: VigilEvent[] = [];
+    for (const input of inputs) {
+      const step = await detectOne(input, state, detect, info, rule, ctx, maxClockSkewSeconds);
+      out.push(...step.events);
+      state = step.state;
+    }
     // every window already counted (old or replayed data): nothing new to store
-    if (episode === state.episode) return [prediction, ...events];
-    const next: DetectorState = {
+    if (state === stored) return out;
+    if (await writeState(ctx.db, FUNCTION_NAME, key, state, current?.version ?? 0)) return out;
+  }
+  throw new Error(
+    `seizure-detector: episode state of one device stream kept changing under ${MAX_WRITE_ATTEMPTS} attempts`,
+  );
+}
+
+/** One chunk against the stream's state so far: its prediction, alert events and the next state. */
+async function detectOne(
+  { event: input, chunk }: Input,
+  state: DetectorState,
+  detect: Detect,
+  info: ModelInfo,
+  rule: EpisodeRule,
+  ctx: FunctionContext,
+  maxClockSkewSeconds: number,
+): Promise<{ events: VigilEvent[]; state: DetectorState }> {
+  const chunkKey = `${input.source} ${input.id}`;
+  const startMs = Date.parse(chunk.startTime);
+  const stream = streamId(chunk.patientId, chunk.deviceId);
+  const future = startMs > ctx.now() + maxClockSkewSeconds * 1000;
+  const late = isLate(state.context, startMs);
+  const history = late || future ? null : historyBefore(state.context, chunk, startMs, rule);
+  const d = await detect(chunk.samples, chunk.sampleRateHz, history);
+  if (d.windowScores.length === 0) return { events: [], state }; // shorter than one window: nothing to say
+  const prediction = predictionEvent(input, chunk, d, info);
+  if (future) return { events: [prediction], state };
+  const seen = state.emitted.find((e) => e.chunk === chunkKey);
+  // redelivery: same events, same ids; storage drops the duplicates
+  if (seen) return { events: [prediction, ...seen.events], state };
+
+  let episode = state.episode;
+  let openAlertId = state.openAlertId;
+  const events: VigilEvent[] = [];
+  d.positives.forEach((positive, w) => {
+    const windowStartMs = startMs + w * WINDOW_MS;
+    const step = stepEpisode(episode, rule, windowStartMs, positive);
+    episode = step.state;
+    if (!step.transition) return;
+    const ev = transitionEvent(step.transition, chunk, d, info, rule, startMs, ctx, stream);
+    openAlertId =
+      step.transition.kind === 'onset' ? seizureAlertId(stream, step.transition.episodeStartMs) : null;
+    events.push(ev);
+  });
+  if (episode === state.episode) return { events: [prediction, ...events], state };
+  return {
+    events: [prediction, ...events],
+    state: {
       episode,
       openAlertId,
       emitted:
@@ -239,13 +298,8 @@ async function detectAndUpdate(
             history: encodeHistory(d.history),
             ...(d.history.baseline ? { baseline: encodeBaseline(d.history.baseline) } : {}),
           },
-    };
-    if (await writeState(ctx.db, FUNCTION_NAME, key, next, current?.version ?? 0))
-      return [prediction, ...events];
-  }
-  throw new Error(
-    `seizure-detector: episode state of one device stream kept changing under ${MAX_WRITE_ATTEMPTS} attempts`,
-  );
+    },
+  };
 }
 
 function transitionEvent(
