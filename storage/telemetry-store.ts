@@ -63,14 +63,10 @@ export interface HeartRateRecord {
   index: number;
 }
 
-export interface StoredHeartRate {
+/** A stored sample as the dashboard and FHIR read it: the reading, not where it came from. */
+export interface StoredHeartRate
+  extends Pick<HeartRateRecord, 'patientId' | 'deviceId' | 'time' | 'bpm' | 'min' | 'max'> {
   seq: number;
-  patientId: string;
-  deviceId: string;
-  time: number;
-  bpm: number;
-  min: number | null;
-  max: number | null;
 }
 
 export interface PredictionRecord {
@@ -86,16 +82,9 @@ export interface PredictionRecord {
   modelVersion: string;
 }
 
-export interface StoredPrediction {
+/** A stored prediction; its window probabilities read as [] in rows written before they were kept. */
+export interface StoredPrediction extends Omit<PredictionRecord, 'eventSource' | 'eventId'> {
   seq: number;
-  patientId: string;
-  chunkEventId: string;
-  windowStart: number;
-  chunkProbability: number;
-  label: string;
-  /** [window][channel]; rows written before it was kept read as []. */
-  windowProbabilities: number[][];
-  modelVersion: string;
 }
 
 /** What one write stores; any part may be left out. */

@@ -68,6 +68,23 @@ describe.each(testBackends)('embedded broker on $name', ({ name, open }) => {
     await db.close();
   });
 
+  /** A new broker on the same storage, as after a crash, with recorders for alpha and sink, run until idle. */
+  async function restartedAndIdle() {
+    const alpha: VigilEvent[] = [];
+    const sink: VigilEvent[] = [];
+    const second = new EmbeddedBroker({
+      db,
+      routes,
+      functions: new Map([
+        ['alpha', recorder('alpha', alpha)],
+        ['sink', recorder('sink', sink, true)],
+      ]),
+    });
+    await second.start();
+    await second.idle();
+    return { second, alpha, sink };
+  }
+
   it('routes by the Trigger filters and publishes replies back onto the broker', async () => {
     const alpha: VigilEvent[] = [];
     const sink: VigilEvent[] = [];
@@ -168,18 +185,7 @@ describe.each(testBackends)('embedded broker on $name', ({ name, open }) => {
     await first.start();
     await first.accept([ev('r1'), ev('r2'), ev('r3', 'test.b')]);
     // No stop(): simulate a crash by abandoning the instance.
-    const alpha: VigilEvent[] = [];
-    const sink: VigilEvent[] = [];
-    const second = new EmbeddedBroker({
-      db,
-      routes,
-      functions: new Map([
-        ['alpha', recorder('alpha', alpha)],
-        ['sink', recorder('sink', sink, true)],
-      ]),
-    });
-    await second.start();
-    await second.idle();
+    const { second, alpha, sink } = await restartedAndIdle();
     expect(alpha.map((e) => e.id).sort()).toEqual(['r1', 'r2']);
     expect(sink.map((e) => e.id).sort()).toEqual(['r1', 'r2', 'r3']);
     await second.stop();
@@ -190,18 +196,7 @@ describe.each(testBackends)('embedded broker on $name', ({ name, open }) => {
     await first.start();
     // 1 + 2 * 250 = 501 delivery rows: the reload's first page (500) ends between the two of the last event.
     await first.accept([ev('p-b', 'test.b'), ...Array.from({ length: 250 }, (_, i) => ev(`p${i}`))]);
-    const alpha: VigilEvent[] = [];
-    const sink: VigilEvent[] = [];
-    const second = new EmbeddedBroker({
-      db,
-      routes,
-      functions: new Map([
-        ['alpha', recorder('alpha', alpha)],
-        ['sink', recorder('sink', sink, true)],
-      ]),
-    });
-    await second.start();
-    await second.idle();
+    const { second, alpha, sink } = await restartedAndIdle();
     expect(alpha).toHaveLength(250);
     expect(sink).toHaveLength(251);
     await second.stop();
