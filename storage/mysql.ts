@@ -1,15 +1,22 @@
-// MySQL / MariaDB backend over a mysql2 pool. `query` (client-side escaping) rather than `execute`,
-// because multi-row inserts vary in shape and would fill the server's prepared-statement cache.
+// MySQL / MariaDB backend over a mysql2 pool. Statements that carry binary data (EEG samples, outbox
+// payloads) go as prepared statements (`execute`): the binary protocol sends the bytes as they are,
+// where `query`'s client-side escaping writes every byte as two hex digits and scans every string.
+// The rest stay `query`: they are small, and their shapes vary (multi-row inserts, IN lists) more than
+// a per-connection statement cache should hold.
 import mysql from 'mysql2/promise';
 import type { Db, Row, RunResult, SqlValue, TxOptions } from './db.ts';
 
-type Queryable = Pick<mysql.Pool, 'query'>;
+type Queryable = Pick<mysql.Pool, 'query' | 'execute'>;
 
 const RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
 const MAX_ATTEMPTS = 8;
 
+const binary = (v: SqlValue) => v instanceof Uint8Array;
+
 async function q(conn: Queryable, sql: string, params: readonly SqlValue[]): Promise<unknown> {
-  const [rows] = await conn.query(sql, params as unknown[]);
+  const [rows] = params.some(binary)
+    ? await conn.execute(sql, params as unknown[] as (string | number | Buffer | null)[])
+    : await conn.query(sql, params as unknown[]);
   return rows;
 }
 
@@ -41,6 +48,9 @@ export class MysqlDb extends MysqlConnDb {
       uri: url,
       connectionLimit: poolSize,
       supportBigNumbers: true,
+      // Prepared statements kept per connection (binary inserts of a few row counts per table); the
+      // least recently used is closed on the server beyond this, far below max_prepared_stmt_count.
+      maxPreparedStatements: 64,
       bigNumberStrings: false,
       dateStrings: true,
       charset: 'utf8mb4',
