@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { defaultDetectionThreads, pendingBytesFor } from './embedded.ts';
+import { defaultDetectionThreads } from './embedded.ts';
 
 describe('embedded runtime defaults', () => {
   it('puts detection on one thread beside the event loop when there is a second core, never more', () => {
     expect(defaultDetectionThreads(1)).toBe(0);
     expect(defaultDetectionThreads(2)).toBe(1);
     expect(defaultDetectionThreads(16)).toBe(1);
-  });
-
-  it('holds a deeper queue of undelivered events on MariaDB than on SQLite (perf/RESULTS.md)', () => {
-    expect(pendingBytesFor({ dialect: 'mysql' })).toBe(32 * 2 ** 20);
-    expect(pendingBytesFor({ dialect: 'sqlite' })).toBe(16 * 2 ** 20);
   });
 });

@@ -48,16 +48,6 @@ export function defaultDetectionThreads(cores = availableParallelism()): number 
   return cores >= 2 ? 1 : 0;
 }
 
-/**
- * How many bytes of accepted, not yet delivered events the broker holds before ingest waits. On MariaDB
- * every subscriber batch pays network round trips, so a deeper queue (larger batches) pays: 32 MiB
- * measured 479-492 -> 508 stored EEG chunks/s at 279 MB peak RSS. The SQLite process also holds its
- * page cache, and there 32 MiB measured +3 to +9 % for 303-306 MB, over the 300 MB bar, so it keeps 16.
- */
-export function pendingBytesFor(db: Pick<Db, 'dialect'>): number {
-  return (db.dialect === 'mysql' ? 32 : 16) * 2 ** 20;
-}
-
 export interface Runtime {
   ingestUrl: string;
   /** Where Prometheus scrapes ingest's metrics (GET /metrics). */
@@ -98,7 +88,6 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       functions,
       now,
       maxPendingEvents: opts.maxPendingEvents,
-      maxPendingBytes: pendingBytesFor(db),
       // The recorder only writes storage: it runs inside the broker's accepting transaction, where the
       // EEG samples it writes to eeg_chunks are the only copy (the outbox keeps the envelope). Other batch
       // functions take small batches: a batch is one transaction, and a long one delays every acknowledgement.
