@@ -7,11 +7,11 @@ import {
   bytesToSamples,
   decodeEventBytes,
   encodeEventBytes,
+  encodeEventEnvelope,
   eventJson,
   joinSamples,
   samplesOmitted,
   samplesToBytes,
-  splitSamples,
 } from './eeg-codec.ts';
 import type { VigilEvent } from './event.ts';
 
@@ -144,13 +144,15 @@ describe('an EEG chunk event as bytes and as JSON', () => {
     expect((lossy.data as { samples: Float32Array[] }).samples[0]).toEqual(Float32Array.of(0.1));
   });
 
-  it('splits an EEG payload into an envelope and its float32 block (the eeg_chunks blob), and joins them again', () => {
-    const payload = encodeEventBytes(event(awkward()));
-    const parts = splitSamples(payload)!;
-    expect(Buffer.compare(Buffer.from(parts.samples), samplesToBytes(awkward()))).toBe(0);
-    expect(samplesOmitted(parts.envelope)).toBe(true);
-    expect(() => decodeEventBytes(parts.envelope)).toThrow();
-    expect(decodeEventBytes(joinSamples(parts.envelope, parts.samples))).toEqual(event(awkward()));
-    expect(splitSamples(encodeEventBytes({ ...event(undefined), data: { n: 1 } }))).toBeUndefined();
+  it('writes an EEG payload without its float32 block (the eeg_chunks blob), and joins the two back to the whole', () => {
+    const whole = encodeEventBytes(event(awkward()));
+    const { envelope, bytes } = encodeEventEnvelope(event(awkward()))!;
+    expect(bytes).toBe(whole.length);
+    expect(samplesOmitted(envelope)).toBe(true);
+    expect(() => decodeEventBytes(envelope)).toThrow();
+    const joined = joinSamples(envelope, samplesToBytes(awkward()));
+    expect(Buffer.compare(joined, whole)).toBe(0);
+    expect(decodeEventBytes(joined)).toEqual(event(awkward()));
+    expect(encodeEventEnvelope({ ...event(undefined), data: { n: 1 } })).toBeUndefined();
   });
 });

@@ -9,6 +9,11 @@ export { bytesToSamples, type Float32Samples, samplesToBytes };
 
 /** "VGL1": an outbox payload whose samples follow its JSON head as float32. */
 const MAGIC_EEG = 0x56474c31;
+/**
+ * "VGL2": an EEG payload whose float32 block is kept elsewhere (eeg_chunks.samples holds the same bytes).
+ * Its own magic, so that it is never decoded as if it were whole.
+ */
+const MAGIC_ENVELOPE = 0x56474c32;
 
 function sampleRows(data: unknown): ArrayLike<number>[] | undefined {
   const samples = (data as { samples?: unknown } | null | undefined)?.samples;
@@ -18,18 +23,24 @@ function sampleRows(data: unknown): ArrayLike<number>[] | undefined {
   return Array.isArray(first) && typeof first[0] === 'number' ? (samples as number[][]) : undefined;
 }
 
+/** The framed JSON head of an EEG event ("VGL1"/"VGL2", its length, the event without its samples). */
+function eegHead(ev: VigilEvent, rows: readonly ArrayLike<number>[], magic: number, extra = 0): Buffer {
+  const { samples: _omit, ...rest } = ev.data as Record<string, unknown>;
+  const head = Buffer.from(JSON.stringify({ ...ev, data: rest, __samples: [rows.length, rows[0]!.length] }));
+  const out = Buffer.allocUnsafe(8 + head.length + extra);
+  out.writeUInt32LE(magic, 0);
+  out.writeUInt32LE(head.length, 4);
+  head.copy(out, 8);
+  return out;
+}
+
 /** An event as bytes: JSON, or for an EEG chunk a JSON head followed by its samples as float32. */
 export function encodeEventBytes(ev: VigilEvent): Buffer {
   const rows = sampleRows(ev.data);
   if (!rows) return Buffer.from(eventJson(ev));
-  const { samples: _omit, ...rest } = ev.data as Record<string, unknown>;
-  const head = Buffer.from(JSON.stringify({ ...ev, data: rest, __samples: [rows.length, rows[0]!.length] }));
   const body = samplesToBytes(rows);
-  const out = Buffer.allocUnsafe(8 + head.length + body.length);
-  out.writeUInt32LE(MAGIC_EEG, 0);
-  out.writeUInt32LE(head.length, 4);
-  head.copy(out, 8);
-  body.copy(out, 8 + head.length);
+  const out = eegHead(ev, rows, MAGIC_EEG, body.length);
+  body.copy(out, out.length - body.length);
   return out;
 }
 
@@ -46,17 +57,15 @@ export function decodeEventBytes(buf: Buffer): VigilEvent {
   return JSON.parse(buf.toString('utf8')) as VigilEvent;
 }
 
-// An EEG payload whose float32 block is kept elsewhere (eeg_chunks.samples holds the same bytes:
-// channel-major float32). Its own magic, so that it is never decoded as if it were whole.
-const MAGIC_ENVELOPE = 0x56474c32; // "VGL2"
-
-/** The envelope and the float32 block of an EEG payload; undefined for any other payload. */
-export function splitSamples(payload: Buffer): { envelope: Buffer; samples: Buffer } | undefined {
-  if (payload.length < 8 || payload.readUInt32LE(0) !== MAGIC_EEG) return undefined;
-  const end = 8 + payload.readUInt32LE(4);
-  const envelope = Buffer.from(payload.subarray(0, end));
-  envelope.writeUInt32LE(MAGIC_ENVELOPE, 0);
-  return { envelope, samples: payload.subarray(end) };
+/**
+ * An EEG event's payload without its float32 block, for when the block is stored elsewhere, and the
+ * size the whole payload would have; undefined for any other event. The samples are not encoded here.
+ */
+export function encodeEventEnvelope(ev: VigilEvent): { envelope: Buffer; bytes: number } | undefined {
+  const rows = sampleRows(ev.data);
+  if (!rows) return undefined;
+  const envelope = eegHead(ev, rows, MAGIC_ENVELOPE);
+  return { envelope, bytes: envelope.length + rows.length * rows[0]!.length * 4 };
 }
 
 export function samplesOmitted(payload: Buffer): boolean {

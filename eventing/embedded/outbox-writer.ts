@@ -7,7 +7,7 @@
 import type { Db } from '../../storage/db.ts';
 import { type DeadLetter, insertDeadLetters } from '../../storage/dead-letters-store.ts';
 import { EVENT_TYPES } from '../contract.ts';
-import { encodeEventBytes, splitSamples } from '../eeg-codec.ts';
+import { encodeEventBytes, encodeEventEnvelope } from '../eeg-codec.ts';
 import type { VigilEvent } from '../event.ts';
 import type { VigilFunction } from '../subscriber.ts';
 import {
@@ -137,18 +137,18 @@ export class OutboxWriter {
     const routed = events.map((e) => {
       const matching = this.routes.filter((r) => matches(r, e));
       const inlined = inline ? matching.filter((r) => this.inline.has(r.trigger)) : [];
-      const payload = encodeEventBytes(e);
       // Store once: when a subscriber stores this chunk's samples in this very transaction, the
       // outbox keeps only the envelope; a restart reads the samples back from eeg_chunks.
-      const split =
+      const envelope =
         e.type === EVENT_TYPES.eegChunk && inlined.some((r) => this.keepsSamples.has(r.trigger))
-          ? splitSamples(payload)
+          ? encodeEventEnvelope(e)
           : undefined;
+      const payload = envelope ? envelope.envelope : encodeEventBytes(e);
       return {
         queued: matching.filter((r) => !inlined.includes(r)),
         inlined,
-        stored: split?.envelope ?? payload,
-        bytes: payload.byteLength,
+        stored: payload,
+        bytes: envelope ? envelope.bytes : payload.byteLength,
       };
     });
     const seqs = await insertEvents(
