@@ -137,8 +137,6 @@ export const eegChunkData = z
   });
 /** A validated chunk: samples are one Float32Array per channel. */
 export type EegChunk = z.output<typeof eegChunkData>;
-/** A chunk as a device sends it (JSON rows of numbers, or float32 rows from an octet-stream body). */
-export type EegChunkInput = z.input<typeof eegChunkData>;
 
 export const heartRateSampleData = z
   .object({

@@ -3,7 +3,7 @@
 import type { Db } from '../../storage/db.ts';
 import { eegSampleBlobs } from '../../storage/telemetry-store.ts';
 import { joinSamples, samplesOmitted } from '../eeg-codec.ts';
-import { type DeliveryKey, loadDeliveries, type PendingDeliveryRow, sourceIdKey } from './outbox-store.ts';
+import { type DeliveryKey, loadDeliveries, sourceIdKey } from './outbox-store.ts';
 
 /** Deliveries read per query. */
 const PAGE = 500;
@@ -23,7 +23,7 @@ export async function* reloadDeliveries(db: Db): AsyncGenerator<ReloadedDelivery
     const rows = await loadDeliveries(db, after, PAGE);
     if (rows.length === 0) return;
     after = rows.at(-1)!;
-    const samples = await samplesFor(
+    const samples = await eegSampleBlobs(
       db,
       rows.filter((r) => samplesOmitted(r.payload)),
     );
@@ -35,8 +35,4 @@ export async function* reloadDeliveries(db: Db): AsyncGenerator<ReloadedDelivery
       return { seq, trigger, attempts, nextAttemptAt, payload };
     });
   }
-}
-
-async function samplesFor(db: Db, rows: readonly PendingDeliveryRow[]): Promise<Map<string, Buffer>> {
-  return rows.length === 0 ? new Map() : eegSampleBlobs(db, rows);
 }
