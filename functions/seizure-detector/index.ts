@@ -114,7 +114,9 @@ export function createSeizureDetector(options: DetectorOptions = {}): VigilFunct
       if (event.type !== EVENT_TYPES.eegChunk) continue;
       const chunk = event.data as EegChunk;
       const key = detectorStateKey(chunk);
-      byStream.set(key, [...(byStream.get(key) ?? []), { event, chunk }]);
+      const inputs = byStream.get(key);
+      if (inputs) inputs.push({ event, chunk });
+      else byStream.set(key, [{ event, chunk }]);
     }
     const skew = options.maxClockSkewSeconds ?? getConfig().VIGIL_MAX_CLOCK_SKEW_S;
     const detect: Detect =
