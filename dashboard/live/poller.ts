@@ -8,8 +8,9 @@ import {
   eventsAfter,
   eventsBySeq,
   latestEventSeq,
+  type StoredEvent,
 } from '../../storage/telemetry-store.ts';
-import { type LiveMessage, type StoredEventRow, summarise, TRACE_HZ, traceOf } from './summarise.ts';
+import { type LiveMessage, summarise, TRACE_HZ, traceOf } from './summarise.ts';
 
 export interface PollerOptions {
   intervalMs?: number;
@@ -85,7 +86,7 @@ export class EventPoller {
   }
 
   /** Stored events after `after` (a client's Last-Event-ID), for resuming a stream. */
-  async since(after: number, patientId: string | undefined, limit: number): Promise<StoredEventRow[]> {
+  async since(after: number, patientId: string | undefined, limit: number): Promise<StoredEvent[]> {
     return eventsAfter(this.#db, after, limit, patientId);
   }
 
@@ -147,7 +148,7 @@ export class EventPoller {
     const from = await this.head();
     const now = this.#now();
     const fresh = await eventsAfter(this.#db, from, this.#batchSize);
-    let late: StoredEventRow[] = [];
+    let late: StoredEvent[] = [];
     if (this.#holes.size > 0) {
       for (const [seq, since] of this.#holes) if (now - since > this.#holeTtlMs) this.#holes.delete(seq);
       late = await eventsBySeq(this.#db, [...this.#holes.keys()]);

@@ -7,9 +7,6 @@ import type { StoredEvent } from '../../storage/telemetry-store.ts';
 import { seizureThreshold } from '../data/model-threshold.ts';
 import { seizureWindows } from '../data/seizure-windows.ts';
 
-/** A stored event as the live feed reads it (storage/telemetry-store.ts). */
-export type StoredEventRow = StoredEvent;
-
 /** One SSE message, serialised once and shared by every client that should get it. */
 export interface LiveMessage {
   seq: number;
@@ -41,7 +38,7 @@ function deviceIdOf(source: string): string | undefined {
 
 const isKind = (k: unknown): k is AlertKind => (ALERT_KINDS as readonly unknown[]).includes(k);
 
-export function summarise(row: StoredEventRow): LiveMessage {
+export function summarise(row: StoredEvent): LiveMessage {
   let data: Record<string, unknown> = {};
   if (row.data) {
     try {
