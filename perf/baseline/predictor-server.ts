@@ -4,10 +4,9 @@
 // The model and the detection path are Vigil's own (detectChunk), so only the design differs.
 // Sends {type:'ready', url} over IPC (or prints it).
 
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { detectChunk } from '../../functions/seizure-detector/detect.ts';
 import { loadSeizureModel } from '../../functions/seizure-detector/model.ts';
+import { serveOneAtATime } from './one-at-a-time.ts';
 
 const model = await loadSeizureModel();
 
@@ -18,25 +17,7 @@ async function predict(body: string): Promise<[number, string]> {
   return [200, JSON.stringify({ probability: d.chunkProbability })];
 }
 
-let queue: Promise<void> = Promise.resolve();
-const server = http.createServer((req, res) => {
-  const parts: Buffer[] = [];
-  req.on('data', (c: Buffer) => parts.push(c));
-  req.on('end', () => {
-    queue = queue.then(async () => {
-      const [status, out] = await predict(Buffer.concat(parts).toString('utf8')).catch(
-        (err: Error): [number, string] => [500, JSON.stringify({ error: err.message })],
-      );
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(out);
-    });
-  });
-});
-server.listen(0, '127.0.0.1', () => {
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  if (process.send) process.send({ type: 'ready', url });
-  else process.stdout.write(`${url}\n`);
-});
+const server = serveOneAtATime(async (_req, body) => predict(body));
 process.on('message', (m: { cmd: string }) => {
   if (m.cmd === 'stop') {
     server.close();

@@ -11,9 +11,9 @@
 // over IPC (or prints it).
 
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import mysql from 'mysql2/promise';
 import { toolSettings } from '../../config/env.ts';
+import { serveOneAtATime } from './one-at-a-time.ts';
 
 interface Chunk {
   patientId: string;
@@ -89,27 +89,7 @@ async function handle(req: http.IncomingMessage, body: string): Promise<[number,
   return [201, JSON.stringify({ probability })];
 }
 
-// One request at a time, like a single synchronous worker.
-let queue: Promise<void> = Promise.resolve();
-const server = http.createServer((req, res) => {
-  const parts: Buffer[] = [];
-  req.on('data', (c: Buffer) => parts.push(c));
-  req.on('end', () => {
-    queue = queue.then(async () => {
-      const [status, out] = await handle(req, Buffer.concat(parts).toString('utf8')).catch(
-        (err: Error): [number, string] => [500, JSON.stringify({ error: err.message })],
-      );
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(out);
-    });
-  });
-});
-server.keepAliveTimeout = 60_000;
-server.listen(0, '127.0.0.1', () => {
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  if (process.send) process.send({ type: 'ready', url });
-  else process.stdout.write(`${url}\n`);
-});
+const server = serveOneAtATime(handle);
 process.on('message', async (m: { cmd: string }) => {
   if (m.cmd === 'counts') {
     const [rows] = await conn.query('SELECT COUNT(*) AS n FROM baseline_eeg_chunks');
