@@ -7,7 +7,7 @@ import { EVENT_TYPES } from '../contract.ts';
 import { decodeEventBytes, samplesOmitted, samplesToBytes } from '../eeg-codec.ts';
 import type { VigilEvent } from '../event.ts';
 import type { VigilFunction } from '../subscriber.ts';
-import { BrokerFullError, EmbeddedBroker } from './broker.ts';
+import { BrokerFullError, type BrokerOptions, EmbeddedBroker } from './broker.ts';
 import { parseRoutes } from './routes.ts';
 import { testRoutesYaml } from './testing.ts';
 
@@ -67,6 +67,19 @@ describe.each(testBackends)('embedded broker on $name', ({ name, open }) => {
   afterEach(async () => {
     await db.close();
   });
+
+  /** A broker whose `sink` subscriber runs inline, inside the accepting transaction. */
+  const withInlineSink = (inlineSink: VigilFunction, extra: Partial<BrokerOptions> = {}) =>
+    new EmbeddedBroker({
+      db,
+      routes,
+      functions: new Map([
+        ['alpha', recorder('alpha', [])],
+        ['sink', inlineSink],
+      ]),
+      subscribers: { sink: { inline: true } },
+      ...extra,
+    });
 
   /** A new broker on the same storage, as after a crash, with recorders for alpha and sink, run until idle. */
   async function restartedAndIdle() {
@@ -299,15 +312,7 @@ describe.each(testBackends)('embedded broker on $name', ({ name, open }) => {
         return [];
       },
     };
-    const broker = new EmbeddedBroker({
-      db,
-      routes,
-      functions: new Map([
-        ['alpha', recorder('alpha', [])],
-        ['sink', inlineSink],
-      ]),
-      subscribers: { sink: { inline: true } },
-    });
+    const broker = withInlineSink(inlineSink);
     await broker.start();
     await broker.accept([ev('i1', 'test.b')]);
     // Done at accept: nothing queued, nothing left in the outbox.
@@ -427,16 +432,7 @@ describe.each(testBackends)('embedded broker on $name', ({ name, open }) => {
         return [];
       },
     };
-    const broker = new EmbeddedBroker({
-      db,
-      routes,
-      functions: new Map([
-        ['alpha', recorder('alpha', [])],
-        ['sink', inlineSink],
-      ]),
-      subscribers: { sink: { inline: true } },
-      onFailure: (f) => failures.push(f.type),
-    });
+    const broker = withInlineSink(inlineSink, { onFailure: (f) => failures.push(f.type) });
     const failures: string[] = [];
     await broker.start();
     expect(await broker.accept([ev('d1', 'test.b')])).toEqual({ accepted: 1, duplicates: 0 });
