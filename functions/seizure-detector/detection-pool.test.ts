@@ -24,6 +24,12 @@ describe('DetectionPool', () => {
     expect(there).toEqual(here);
   });
 
+  it('answers the same for float32 rows, the form every chunk has past the door', async () => {
+    const samples = chunk().map((row) => Float32Array.from(row));
+    const here = await detectChunk(await loadSeizureModel(), samples, 256);
+    expect(await pool.detect(samples, 256, null)).toEqual(here);
+  });
+
   it('scores with the history it is given and hands back the next one', async () => {
     const model = await loadSeizureModel();
     const first = await detectChunk(model, chunk(), 256);

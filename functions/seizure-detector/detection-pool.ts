@@ -78,7 +78,10 @@ export class DetectionPool {
     if (this.#closed) return Promise.reject(new Error('detection pool is closed'));
     const nChannels = samples.length;
     const n = nChannels === 0 ? 0 : samples[0]!.length;
-    const flat = new Float64Array(nChannels * n);
+    // Float32 rows (every chunk past the door) travel as float32: half the bytes, the same values.
+    const flat = samples.every((row) => row instanceof Float32Array)
+      ? new Float32Array(nChannels * n)
+      : new Float64Array(nChannels * n);
     for (let c = 0; c < nChannels; c++) flat.set(samples[c]!, c * n);
     let thread = this.#threads[0]!;
     for (const t of this.#threads) if (t.pending.size < thread.pending.size) thread = t;

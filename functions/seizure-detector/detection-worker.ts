@@ -4,12 +4,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { detectChunk, type SignalHistory } from './detect.ts';
 import { loadSeizureModel } from './model.ts';
 
-/** What the pool sends: one chunk, channel-major float64 samples. */
+/** What the pool sends: one chunk, channel-major samples (float32 when the chunk's rows are). */
 export interface DetectionRequest {
   id: number;
   sampleRateHz: number;
   nChannels: number;
-  samples: Float64Array;
+  samples: Float32Array | Float64Array;
   history: SignalHistory | null;
 }
 
