@@ -4,8 +4,8 @@
 import type { VigilFunction } from '../eventing/subscriber.ts';
 import { heartRateMonitor } from './heart-rate-monitor/index.ts';
 import { recorder } from './recorder/index.ts';
-import type { Detect } from './seizure-detector/detection-pool.ts';
 import { createSeizureDetector, seizureDetector } from './seizure-detector/index.ts';
+import type { ScoreStream } from './seizure-detector/stream-scoring.ts';
 import { technicalAlarms } from './technical-alarms/index.ts';
 
 export const EVENT_FUNCTIONS: readonly VigilFunction[] = [
@@ -15,10 +15,10 @@ export const EVENT_FUNCTIONS: readonly VigilFunction[] = [
   technicalAlarms,
 ];
 
-/** Every function by name; `detect` replaces the seizure detector's in-thread detection (a pool's). */
-export function functionsByName(opts: { detect?: Detect } = {}): Map<string, VigilFunction> {
+/** Every function by name; `score` replaces the seizure detector's in-thread scoring (a pool's). */
+export function functionsByName(opts: { score?: ScoreStream } = {}): Map<string, VigilFunction> {
   const fns = EVENT_FUNCTIONS.map((f) =>
-    f === seizureDetector && opts.detect ? createSeizureDetector({ detect: opts.detect }) : f,
+    f === seizureDetector && opts.score ? createSeizureDetector({ score: opts.score }) : f,
   );
   return new Map(fns.map((f) => [f.name, f]));
 }

@@ -78,7 +78,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         const { DetectionPool } = await import('../functions/seizure-detector/detection-pool.ts');
         const pool = new DetectionPool({ threads });
         closers.push(() => pool.close());
-        functions = functionsByName({ detect: pool.detect });
+        functions = functionsByName({ score: pool.score });
       } else functions = functionsByName();
     }
     const routes = loadRoutes(ROUTE_FILES);

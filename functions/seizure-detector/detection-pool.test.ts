@@ -1,61 +1,102 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { type EegChunk, EVENT_TYPES } from '../../eventing/contract.ts';
+import type { VigilEvent } from '../../eventing/event.ts';
 import { detectChunk } from './detect.ts';
 import { DetectionPool } from './detection-pool.ts';
+import { DEFAULT_EPISODE_RULE } from './episode.ts';
 import { loadSeizureModel } from './model.ts';
+import { type DetectorState, INITIAL_STATE, type ScoredRun, scoreStream } from './stream-scoring.ts';
 
-/** Two channels, 3 s at 256 Hz: a 10 Hz rhythm and a sharper 3 Hz spike-and-wave-like signal. */
-function chunk(): number[][] {
+const T0 = Date.parse('2024-05-01T10:00:00.000Z');
+const settings = { rule: DEFAULT_EPISODE_RULE, nowMs: T0 + 3_600_000, maxClockSkewSeconds: 30 };
+
+/** Two channels, 3 s at 256 Hz: a 10 Hz rhythm and a sharper 3 Hz spike-and-wave-like signal, scaled. */
+function chunk(i: number, scale = 1, patientId = 'pat-1'): VigilEvent<EegChunk> {
   const n = 3 * 256;
-  return [
-    Array.from({ length: n }, (_, i) => 40 * Math.sin((2 * Math.PI * 10 * i) / 256)),
-    Array.from({ length: n }, (_, i) => 300 * Math.sin((2 * Math.PI * 3 * i) / 256) ** 9 + (i % 7)),
-  ];
+  return {
+    specversion: '1.0',
+    id: `c-${patientId}-${i}`,
+    source: '/devices/dev-1',
+    type: EVENT_TYPES.eegChunk,
+    data: {
+      patientId,
+      deviceId: 'dev-1',
+      startTime: new Date(T0 + i * 3000).toISOString(),
+      sampleRateHz: 256,
+      channels: ['F7-T7', 'T7-P7'],
+      unit: 'uV',
+      samples: [
+        Float32Array.from({ length: n }, (_, k) => scale * 40 * Math.sin((2 * Math.PI * 10 * k) / 256)),
+        Float32Array.from(
+          { length: n },
+          (_, k) => scale * (300 * Math.sin((2 * Math.PI * 3 * k) / 256) ** 9 + ((k + i) % 7)),
+        ),
+      ],
+    },
+  };
+}
+
+async function scoreHere(state: DetectorState, chunks: VigilEvent<EegChunk>[]): Promise<ScoredRun> {
+  const model = await loadSeizureModel();
+  return scoreStream(state, chunks, settings, (s, r, h) => detectChunk(model, s, r, h), model.info);
 }
 
 describe('DetectionPool', () => {
   const pool = new DetectionPool({ threads: 2 });
   afterAll(() => pool.close());
 
-  it('answers exactly what detectChunk answers on this thread', async () => {
-    const samples = chunk();
-    const here = await detectChunk(await loadSeizureModel(), samples, 256);
-    const there = await pool.detect(samples, 256, null);
-    expect(there.windowScores).toHaveLength(3);
+  it('answers exactly what scoreStream answers on this thread, for a whole run of chunks', async () => {
+    const run = [chunk(0), chunk(1), chunk(2, 3)];
+    const here = await scoreHere(INITIAL_STATE, run);
+    const there = await pool.score(INITIAL_STATE, run, settings);
+    expect(there.events.filter((e) => e.type === EVENT_TYPES.eegPrediction)).toHaveLength(3);
     expect(there).toEqual(here);
+    expect(there.changed).toBe(true);
   });
 
-  it('answers the same for float32 rows, the form every chunk has past the door', async () => {
-    const samples = chunk().map((row) => Float32Array.from(row));
-    const here = await detectChunk(await loadSeizureModel(), samples, 256);
-    expect(await pool.detect(samples, 256, null)).toEqual(here);
+  it('a run scored at once equals its chunks scored one run each, the state carried between them', async () => {
+    const run = [chunk(0), chunk(1), chunk(2, 3), chunk(3)];
+    const whole = await pool.score(INITIAL_STATE, run, settings);
+    let state = INITIAL_STATE;
+    const events = [];
+    for (const c of run) {
+      const one = await pool.score(state, [c], settings);
+      events.push(...one.events);
+      state = one.state;
+    }
+    expect(whole.events).toEqual(events);
+    expect(whole.state).toEqual(state);
+    // the context carried: the last chunk scored with its past differs from the same chunk alone
+    const alone = await pool.score(INITIAL_STATE, [run[3]!], settings);
+    expect(alone.events[0]!.data).not.toEqual(whole.events.at(-1)!.data);
   });
 
-  it('scores with the history it is given and hands back the next one', async () => {
-    const model = await loadSeizureModel();
-    const first = await detectChunk(model, chunk(), 256);
-    const here = await detectChunk(model, chunk(), 256, first.history);
-    const there = await pool.detect(chunk(), 256, first.history);
-    expect(there).toEqual(here);
-    expect(there.history.windows).toBe(6);
-    // same samples, other past: the context inputs differ, so the scores do
-    expect(there.windowScores).not.toEqual(first.windowScores);
+  it('a replayed run changes nothing and says so', async () => {
+    const first = await pool.score(INITIAL_STATE, [chunk(0), chunk(1)], settings);
+    const again = await pool.score(first.state, [chunk(0), chunk(1)], settings);
+    expect(again.changed).toBe(false);
+    expect(again.state).toEqual(first.state);
   });
 
-  it('keeps many concurrent requests apart', async () => {
-    const inputs = Array.from({ length: 12 }, (_, k) => chunk().map((row) => row.map((v) => v * (1 + k))));
-    const model = await loadSeizureModel();
-    const expected = await Promise.all(inputs.map((s) => detectChunk(model, s, 256)));
-    const got = await Promise.all(inputs.map((s) => pool.detect(s, 256, null)));
+  it('keeps many concurrent runs apart', async () => {
+    const runs = Array.from({ length: 12 }, (_, k) => [
+      chunk(0, 1 + k, `pat-${k}`),
+      chunk(1, 1 + k, `pat-${k}`),
+    ]);
+    const expected = await Promise.all(runs.map((r) => scoreHere(INITIAL_STATE, r)));
+    const got = await Promise.all(runs.map((r) => pool.score(INITIAL_STATE, r, settings)));
     expect(got).toEqual(expected);
   });
 
   it('rejects with the thread’s error instead of hanging', async () => {
-    await expect(pool.detect([[1, 2, 3]], Number.NaN, null)).rejects.toThrow();
+    const bad = chunk(0);
+    bad.data!.sampleRateHz = Number.NaN;
+    await expect(pool.score(INITIAL_STATE, [bad], settings)).rejects.toThrow();
   });
 
   it('refuses work once closed', async () => {
     const p = new DetectionPool();
     await p.close();
-    await expect(p.detect(chunk(), 256, null)).rejects.toThrow(/closed/);
+    await expect(p.score(INITIAL_STATE, [chunk(0)], settings)).rejects.toThrow(/closed/);
   });
 });

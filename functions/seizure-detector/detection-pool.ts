@@ -1,15 +1,11 @@
 // Detection on worker threads: feature extraction and the ONNX call take about 1 ms of CPU per
 // 23-channel second, which on the embedded runtime's event loop would delay every acknowledgement.
-// The pool runs the same detectChunk() on its threads and answers with the same ChunkDetection.
+// The pool runs the same scoreStream() on its threads and answers with the same ScoredRun. A stream's
+// whole run goes in one message: one round trip per run, not per chunk, and the stream's windows are
+// encoded for storage once per run instead of once per chunk.
 import { Worker } from 'node:worker_threads';
-import type { ChunkDetection, SignalHistory } from './detect.ts';
-import type { DetectionReply, DetectionRequest } from './detection-worker.ts';
-
-export type Detect = (
-  samples: ReadonlyArray<ArrayLike<number>>,
-  sampleRateHz: number,
-  history: SignalHistory | null,
-) => Promise<ChunkDetection>;
+import type { ScoringReply, ScoringRequest } from './detection-worker.ts';
+import type { ScoredRun, ScoreStream } from './stream-scoring.ts';
 
 export interface DetectionPoolOptions {
   threads?: number;
@@ -18,7 +14,7 @@ export interface DetectionPoolOptions {
 }
 
 interface Pending {
-  resolve: (d: ChunkDetection) => void;
+  resolve: (r: ScoredRun) => void;
   reject: (e: Error) => void;
 }
 
@@ -51,12 +47,12 @@ export class DetectionPool {
       resourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 },
     });
     const thread: Thread = { worker, pending: new Map() };
-    worker.on('message', (r: DetectionReply) => {
+    worker.on('message', (r: ScoringReply) => {
       const p = thread.pending.get(r.id);
       if (!p) return;
       thread.pending.delete(r.id);
       if (thread.pending.size === 0) worker.unref();
-      if (r.ok) p.resolve(r.detection);
+      if (r.ok) p.resolve(r.run);
       else p.reject(new Error(r.error));
     });
     // A thread that dies fails what it held (the broker retries those chunks) and is replaced.
@@ -73,24 +69,18 @@ export class DetectionPool {
     return thread;
   }
 
-  /** detectChunk() on the least busy thread. */
-  readonly detect: Detect = (samples, sampleRateHz, history) => {
+  /** scoreStream() on the least busy thread. */
+  readonly score: ScoreStream = (state, chunks, settings) => {
     if (this.#closed) return Promise.reject(new Error('detection pool is closed'));
-    const nChannels = samples.length;
-    const n = nChannels === 0 ? 0 : samples[0]!.length;
-    // Float32 rows (every chunk past the door) travel as float32: half the bytes, the same values.
-    const flat = samples.every((row) => row instanceof Float32Array)
-      ? new Float32Array(nChannels * n)
-      : new Float64Array(nChannels * n);
-    for (let c = 0; c < nChannels; c++) flat.set(samples[c]!, c * n);
     let thread = this.#threads[0]!;
     for (const t of this.#threads) if (t.pending.size < thread.pending.size) thread = t;
     const id = this.#nextId++;
-    return new Promise<ChunkDetection>((resolve, reject) => {
+    return new Promise<ScoredRun>((resolve, reject) => {
       if (thread.pending.size === 0) thread.worker.ref();
       thread.pending.set(id, { resolve, reject });
-      const req: DetectionRequest = { id, sampleRateHz, nChannels, samples: flat, history };
-      thread.worker.postMessage(req, [flat.buffer]);
+      // The chunks are copied (structured clone): the broker still holds them for other subscribers.
+      const req: ScoringRequest = { id, state, chunks, settings };
+      thread.worker.postMessage(req);
     });
   };
 

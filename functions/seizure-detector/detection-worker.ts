@@ -1,40 +1,46 @@
-// One detection thread: the served preprocessing + ONNX call (detectChunk) for chunks the main thread
-// sends, so the CPU-heavy part of detection runs beside the event loop that acknowledges devices.
+// One detection thread: scores runs of one device stream's chunks (stream-scoring.ts: preprocessing,
+// context, adaptation, the ONNX call, the episode rule) for the main thread, so the CPU-heavy part of
+// detection runs beside the event loop that acknowledges devices.
 import { parentPort, workerData } from 'node:worker_threads';
-import { detectChunk, type SignalHistory } from './detect.ts';
+import type { EegChunk } from '../../eventing/contract.ts';
+import type { VigilEvent } from '../../eventing/event.ts';
+import { detectChunk } from './detect.ts';
 import { loadSeizureModel } from './model.ts';
+import { type DetectorState, type ScoredRun, type ScoringSettings, scoreStream } from './stream-scoring.ts';
 
-/** What the pool sends: one chunk, channel-major samples (float32 when the chunk's rows are). */
-export interface DetectionRequest {
+/** What the pool sends: a stream's state and its run of chunks (samples as the door left them). */
+export interface ScoringRequest {
   id: number;
-  sampleRateHz: number;
-  nChannels: number;
-  samples: Float32Array | Float64Array;
-  history: SignalHistory | null;
+  state: DetectorState;
+  chunks: readonly VigilEvent<EegChunk>[];
+  settings: ScoringSettings;
 }
 
-export type DetectionReply =
-  | { id: number; ok: true; detection: Awaited<ReturnType<typeof detectChunk>> }
+export type ScoringReply =
+  | { id: number; ok: true; run: ScoredRun }
   | { id: number; ok: false; error: string };
 
 const port = parentPort!;
 const model = loadSeizureModel((workerData as { modelDir?: string }).modelDir);
 
-port.on('message', (req: DetectionRequest) => {
+port.on('message', (req: ScoringRequest) => {
   void (async () => {
     try {
-      const n = req.nChannels === 0 ? 0 : req.samples.length / req.nChannels;
-      const channels = Array.from({ length: req.nChannels }, (_, c) =>
-        req.samples.subarray(c * n, (c + 1) * n),
+      const m = await model;
+      const run = await scoreStream(
+        req.state,
+        req.chunks,
+        req.settings,
+        (samples, rate, history) => detectChunk(m, samples, rate, history),
+        m.info,
       );
-      const detection = await detectChunk(await model, channels, req.sampleRateHz, req.history);
-      port.postMessage({ id: req.id, ok: true, detection } satisfies DetectionReply);
+      port.postMessage({ id: req.id, ok: true, run } satisfies ScoringReply);
     } catch (err) {
       port.postMessage({
         id: req.id,
         ok: false,
         error: err instanceof Error ? err.message : String(err),
-      } satisfies DetectionReply);
+      } satisfies ScoringReply);
     }
   })();
 });
