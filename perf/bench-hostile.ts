@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { childEnv } from '../config/env.ts';
 import { projectPath } from '../config/project-root.ts';
+import { RUNTIME_NODE_FLAGS } from '../runtime/node-flags.ts';
 import { type HugeBodyResult, hugeLogin } from './hostile-client.ts';
 import { percentile } from './percentile.ts';
 import { type BenchReport, machine, printReport } from './report.ts';
@@ -30,19 +31,15 @@ interface Up {
 }
 
 async function startUp(dataDir: string): Promise<Up> {
-  const child = spawn(
-    process.execPath,
-    ['--max-old-space-size=192', '--max-semi-space-size=8', projectPath('dist/cli/main.js'), 'up'],
-    {
-      env: childEnv({
-        VIGIL_DATA_DIR: dataDir,
-        VIGIL_INGEST_PORT: '0',
-        VIGIL_DASHBOARD_PORT: '0',
-        VIGIL_METRICS_PORT: '0',
-      }),
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+  const child = spawn(process.execPath, [...RUNTIME_NODE_FLAGS, projectPath('dist/cli/main.js'), 'up'], {
+    env: childEnv({
+      VIGIL_DATA_DIR: dataDir,
+      VIGIL_INGEST_PORT: '0',
+      VIGIL_DASHBOARD_PORT: '0',
+      VIGIL_METRICS_PORT: '0',
+    }),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   await new Promise<void>((resolve, reject) => {
     child.stdout.on('data', (b: Buffer) => {

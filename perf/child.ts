@@ -3,6 +3,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { childEnv, toolSettings } from '../config/env.ts';
+import { RUNTIME_NODE_FLAGS } from '../runtime/node-flags.ts';
 
 export interface Child<Ready> {
   proc: ChildProcess;
@@ -22,12 +23,11 @@ export async function startChild<Ready>(
   const cpuProf = toolSettings().BENCH_CPU_PROF;
   const proc = fork(script, [], {
     // BENCH_CPU_PROF=DIR writes a V8 CPU profile of the child there (open in Chrome DevTools).
-    // The same V8 heap settings as `npm start` (package.json): the runtime measured is the one users run.
+    // The same Node flags as `npm start`: the runtime measured is the one users run. A compiled script
+    // (.js, from dist/) runs as it ships; a TypeScript one through tsx.
     execArgv: [
-      '--max-old-space-size=192',
-      '--max-semi-space-size=8',
-      '--import',
-      'tsx',
+      ...RUNTIME_NODE_FLAGS,
+      ...(script.endsWith('.ts') ? ['--import', 'tsx'] : []),
       ...(cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : []),
     ],
     env: childEnv(env),

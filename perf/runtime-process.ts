@@ -1,8 +1,11 @@
 // Starts the embedded runtime in a child process on fresh storage (a temp SQLite dir, or a throw-away
-// MariaDB database) and removes that storage again on stop.
-import { mkdtempSync, rmSync } from 'node:fs';
+// MariaDB database) and removes that storage again on stop. The child is the compiled build
+// (dist/perf/runtime-child.js, `npm run build`; `npm run bench` builds first): what `npm start` runs,
+// without tsx's loader threads, which would add about 40 MB to the RSS measured.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { projectPath } from '../config/project-root.ts';
 import { createMysqlTestDatabase, dropMysqlTestDatabase } from '../storage/testing.ts';
 import { type Child, startChild } from './child.ts';
 import type { ChildCounts, ChildReady } from './runtime-child.ts';
@@ -24,9 +27,11 @@ export async function startRuntimeProcess(
   /** More BENCH_* settings for the child (e.g. BENCH_DETECTION_THREADS). */
   env: Record<string, string> = {},
 ): Promise<RuntimeProcess> {
+  const script = projectPath('dist/perf/runtime-child.js');
+  if (!existsSync(script)) throw new Error(`${script} is missing: run npm run build first`);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'vigil-bench-'));
   const databaseUrl = backend === 'mysql' ? await createMysqlTestDatabase() : '';
-  const child = await startChild<ChildReady>(path.join(import.meta.dirname, 'runtime-child.ts'), {
+  const child = await startChild<ChildReady>(script, {
     BENCH_DATA_DIR: dataDir,
     BENCH_DATABASE_URL: databaseUrl,
     BENCH_DEVICES: String(devices),
