@@ -1,13 +1,16 @@
-// Side by side, one run, same machine, same chunk, same load: stored EEG chunks/s of a replica of the
+// Side by side, one run, same machine, same chunk, same load: stored EEG chunks/s of two replicas of the
 // prototype's design (perf/baseline: synchronous REST to a predictor, a new MySQL connection and one
-// INSERT per chunk) and of Vigil's embedded runtime on SQLite (JSON and float32 bodies) and MariaDB
+// INSERT per chunk), its ingest service in Flask as the prototype built it and the same design in Node,
+// and of Vigil's embedded runtime on SQLite (JSON and float32 bodies) and MariaDB
 // (JSON), in two rounds that alternate the systems, so drift on a shared machine hits them alike. For
 // each Vigil system it also measures the acknowledgement p99 at half the rate it just achieved, and
 // the runtime's peak RSS. Ratios are taken against the baseline of the same round.
 // Usage: npx tsx perf/bench-compare.ts [--duration S] [--rounds N]
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import mysql from 'mysql2/promise';
 import { createMysqlTestDatabase, dropMysqlTestDatabase } from '../storage/testing.ts';
+import { startFlaskIngest } from './baseline/flask-process.ts';
 import { startChild } from './child.ts';
 import { runLoad } from './load.ts';
 import type { Device, PayloadKind } from './payloads.ts';
@@ -50,28 +53,43 @@ const closedLoop = (payload: PayloadKind, durationS: number): Scenario => ({
   thresholds: {},
 });
 
-/** Stored chunks/s of the baseline: it answers only after its INSERT, so stored = acknowledged. */
-async function measureBaseline(durationS: number): Promise<number> {
+/** The two replicas of the prototype's design: its Flask ingest service as built, and the same design in Node. */
+export type Baseline = 'flask' | 'node';
+
+/**
+ * Stored chunks/s of a replica of the prototype's design: it answers only after its INSERT, so stored
+ * = acknowledged. Both replicas call the same predictor process (Vigil's model, perf/baseline/predictor-server.ts).
+ */
+export async function measureBaseline(kind: Baseline, durationS: number): Promise<number> {
   const url = await createMysqlTestDatabase();
   const predictor = await startChild<{ url: string }>(
     path.join(import.meta.dirname, 'baseline/predictor-server.ts'),
     {},
   );
-  const base = await startChild<{ url: string }>(path.join(import.meta.dirname, 'baseline/sync-server.ts'), {
-    BASELINE_MYSQL_URL: url,
-    BASELINE_PREDICTOR_URL: predictor.ready.url,
-  });
+  const db = await mysql.createConnection(url);
+  const base =
+    kind === 'flask'
+      ? await startFlaskIngest(url, predictor.ready.url)
+      : await startChild<{ url: string }>(path.join(import.meta.dirname, 'baseline/sync-server.ts'), {
+          BASELINE_MYSQL_URL: url,
+          BASELINE_PREDICTOR_URL: predictor.ready.url,
+        });
+  const baseUrl = 'ready' in base ? base.ready.url : base.url;
   const device: Device = { patientId: 'bench-1', deviceId: 'dev-1', token: 'unused' };
-  const count = async () => (await base.ask<{ eegChunks: number }>('counts', 'counts')).eegChunks;
+  const count = async () => {
+    const [rows] = await db.query('SELECT COUNT(*) AS n FROM baseline_eeg_chunks');
+    return Number((rows as Array<{ n: number }>)[0]!.n);
+  };
   try {
-    await runLoad(base.ready.url, closedLoop('eeg-json', WARMUP_S), device);
+    await runLoad(baseUrl, closedLoop('eeg-json', WARMUP_S), device);
     const before = await count();
     const t0 = performance.now();
-    await runLoad(base.ready.url, closedLoop('eeg-json', durationS), device);
+    await runLoad(baseUrl, closedLoop('eeg-json', durationS), device);
     return ((await count()) - before) / ((performance.now() - t0) / 1000);
   } finally {
     await base.stop();
     await predictor.stop();
+    await db.end();
     await dropMysqlTestDatabase(url);
   }
 }
@@ -124,32 +142,36 @@ export const span = (xs: number[]) =>
   xs.length === 1 ? `${round(xs[0]!)}` : `${round(Math.min(...xs))}–${round(Math.max(...xs))}`;
 
 export async function benchCompare(durationS = 10, rounds = 2): Promise<BenchReport> {
-  const baseline: number[] = [];
+  const baseline: Record<Baseline, number[]> = { flask: [], node: [] };
   const vigil: Record<VigilSystem, VigilFigures[]> = {
     'sqlite-json': [],
     'sqlite-float32': [],
     'mysql-json': [],
   };
   const names = Object.keys(SYSTEMS) as VigilSystem[];
+  const all: Array<VigilSystem | Baseline> = ['flask', 'node', ...names];
   for (let r = 0; r < rounds; r++) {
-    // alternate: the baseline first in odd rounds, last in even ones, Vigil's systems reversed too
-    const order: Array<VigilSystem | 'baseline'> =
-      r % 2 === 0 ? ['baseline', ...names] : [...[...names].reverse(), 'baseline'];
-    for (const s of order) {
-      if (s === 'baseline') baseline.push(await measureBaseline(durationS));
+    // alternate: the replicas first in odd rounds, last in even ones, every system in reverse order
+    for (const s of r % 2 === 0 ? all : [...all].reverse()) {
+      if (s === 'flask' || s === 'node') baseline[s].push(await measureBaseline(s, durationS));
       else vigil[s].push(await measureVigil(s, durationS));
     }
   }
   const figures: Record<string, number | string> = {
     load: `autocannon, ${CONNECTIONS} connections, closed loop, ${durationS} s after ${WARMUP_S} s of warm-up, one 23×256 chunk per request, ${rounds} rounds alternating the systems`,
-    'prototype design (MariaDB) stored chunks/s': span(baseline),
+    'prototype design, Flask ingest (MariaDB) stored chunks/s': span(baseline.flask),
+    'prototype design, the same in Node (MariaDB) stored chunks/s': span(baseline.node),
   };
   const thresholds: ThresholdResult[] = [];
   for (const s of names) {
     const f = vigil[s];
-    const ratios = f.map((x, i) => x.stored / baseline[i]!);
+    // The bars are against the prototype's Flask design; the Node replica's ratios are shown beside them.
+    const ratios = f.map((x, i) => x.stored / baseline.flask[i]!);
     figures[`Vigil ${s} stored chunks/s`] = span(f.map((x) => x.stored));
-    figures[`Vigil ${s} / prototype (same round)`] = span(ratios);
+    figures[`Vigil ${s} / prototype in Flask (same round)`] = span(ratios);
+    figures[`Vigil ${s} / prototype design in Node (same round)`] = span(
+      f.map((x, i) => x.stored / baseline.node[i]!),
+    );
     figures[`Vigil ${s} ack p99 at half rate (ms)`] = span(f.map((x) => x.p99HalfRate));
     figures[`Vigil ${s} peak RSS (MB)`] = span(f.map((x) => x.rssMb));
     const minRate = Math.min(...f.map((x) => x.stored));
@@ -165,7 +187,7 @@ export async function benchCompare(durationS = 10, rounds = 2): Promise<BenchRep
         ok: minRate >= BARS[s].rate,
       },
       {
-        metric: `${s} ratio`,
+        metric: `${s} ratio over the Flask prototype`,
         expression: `min>=${BARS[s].ratio}`,
         actual: minRatio,
         ok: minRatio >= BARS[s].ratio,
@@ -182,7 +204,7 @@ export async function benchCompare(durationS = 10, rounds = 2): Promise<BenchRep
   }
   return {
     bench:
-      'compare: stored EEG chunks/s, the prototype design vs Vigil embedded (SQLite JSON, SQLite float32, MariaDB JSON)',
+      'compare: stored EEG chunks/s, the prototype design (Flask, and the same in Node) vs Vigil embedded (SQLite JSON, SQLite float32, MariaDB JSON)',
     figures,
     thresholds,
   };

@@ -91,10 +91,7 @@ async function handle(req: http.IncomingMessage, body: string): Promise<[number,
 
 const server = serveOneAtATime(handle);
 process.on('message', async (m: { cmd: string }) => {
-  if (m.cmd === 'counts') {
-    const [rows] = await conn.query('SELECT COUNT(*) AS n FROM baseline_eeg_chunks');
-    process.send!({ type: 'counts', eegChunks: Number((rows as Array<{ n: number }>)[0]!.n) });
-  } else if (m.cmd === 'stop') {
+  if (m.cmd === 'stop') {
     server.close();
     await conn.end();
     process.send!({ type: 'stopped' }, () => process.exit(0));
