@@ -140,7 +140,7 @@ export async function benchRehearsal(durationS = 10): Promise<BenchReport> {
   const child = await startChild<ChildReady>(
     path.join(import.meta.dirname, 'rehearsal-child.ts'),
     {},
-    300_000,
+    { timeoutMs: 300_000 },
   );
   let rehearsed: Record<string, number>;
   try {

@@ -18,7 +18,10 @@ export interface Child<Ready> {
 export async function startChild<Ready>(
   script: string,
   env: Record<string, string>,
-  timeoutMs = 60_000,
+  {
+    timeoutMs = 60_000,
+    nodeFlags = RUNTIME_NODE_FLAGS,
+  }: { timeoutMs?: number; nodeFlags?: readonly string[] | undefined } = {},
 ): Promise<Child<Ready>> {
   const cpuProf = toolSettings().BENCH_CPU_PROF;
   const proc = fork(script, [], {
@@ -26,7 +29,7 @@ export async function startChild<Ready>(
     // The same Node flags as `npm start`: the runtime measured is the one users run. A compiled script
     // (.js, from dist/) runs as it ships; a TypeScript one through tsx.
     execArgv: [
-      ...RUNTIME_NODE_FLAGS,
+      ...(nodeFlags ?? RUNTIME_NODE_FLAGS),
       ...(script.endsWith('.ts') ? ['--import', 'tsx'] : []),
       ...(cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : []),
     ],

@@ -1,7 +1,7 @@
 // Starts the embedded runtime in a child process on fresh storage (a temp SQLite dir, or a throw-away
 // MariaDB database) and removes that storage again on stop. The child is the compiled build
 // (dist/perf/runtime-child.js, `npm run build`; `npm run bench` builds first): what `npm start` runs,
-// without tsx's loader threads, which would add about 40 MB to the RSS measured.
+// without tsx's loader threads (an idle runtime child measured 200 MB RSS under tsx, 145 MB compiled).
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -26,17 +26,23 @@ export async function startRuntimeProcess(
   devices = 1,
   /** More BENCH_* settings for the child (e.g. BENCH_DETECTION_THREADS). */
   env: Record<string, string> = {},
+  /** Node flags of the child (default: npm start's, runtime/node-flags.ts). */
+  nodeFlags?: readonly string[],
 ): Promise<RuntimeProcess> {
   const script = projectPath('dist/perf/runtime-child.js');
   if (!existsSync(script)) throw new Error(`${script} is missing: run npm run build first`);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'vigil-bench-'));
   const databaseUrl = backend === 'mysql' ? await createMysqlTestDatabase() : '';
-  const child = await startChild<ChildReady>(script, {
-    BENCH_DATA_DIR: dataDir,
-    BENCH_DATABASE_URL: databaseUrl,
-    BENCH_DEVICES: String(devices),
-    ...env,
-  });
+  const child = await startChild<ChildReady>(
+    script,
+    {
+      BENCH_DATA_DIR: dataDir,
+      BENCH_DATABASE_URL: databaseUrl,
+      BENCH_DEVICES: String(devices),
+      ...env,
+    },
+    { nodeFlags },
+  );
   return {
     child,
     url: child.ready.ingestUrl,

@@ -3,10 +3,11 @@
 // - A 192 MiB old space: live data after a load is about 26 MiB, the rest of a larger heap would only
 //   be garbage V8 never hands back; 8 MiB semi-spaces bound the young generation the same way.
 // - Single-threaded GC: V8's parallel and concurrent collectors run on 4 helper threads, which on the
-//   two cores the event loop and the detection thread already keep busy only add synchronisation. On
-//   the compare load they cost about 0.4 ms of CPU per EEG chunk of the 1.7 the runtime spent; with
-//   the collector on the threads that allocate, the runtime stores about a fifth more chunks per second
-//   (perf/RESULTS.md, `npm run bench -- compare`). Not allowed in NODE_OPTIONS, so it is a flag here.
+//   two cores the event loop and the detection thread already keep busy only add synchronisation.
+//   Under the compare load the runtime's threads other than the event loop and the detection thread
+//   spent 0.39-0.40 ms of CPU per float32 EEG chunk with them and 0.10-0.11 without, and the runtime
+//   stored 7-17 % (float32) and 5-25 % (JSON) more chunks per second (`npm run bench -- gc`,
+//   perf/RESULTS.md). The flag is not allowed in NODE_OPTIONS, so it is a command-line flag.
 export const RUNTIME_NODE_FLAGS: readonly string[] = [
   '--max-old-space-size=192',
   '--max-semi-space-size=8',

@@ -9,6 +9,7 @@ import { benchCeiling } from '../../perf/bench-ceiling.ts';
 import { benchCompare } from '../../perf/bench-compare.ts';
 import { benchDetectionThreads } from '../../perf/bench-detection-threads.ts';
 import { benchFrameworks } from '../../perf/bench-frameworks.ts';
+import { benchGc } from '../../perf/bench-gc.ts';
 import { benchScenario } from '../../perf/bench-ingest.ts';
 import { benchLatency } from '../../perf/bench-latency.ts';
 import { benchRehearsal } from '../../perf/bench-rehearsal.ts';
@@ -34,6 +35,7 @@ const BENCHES = [
   'storage',
   'compare',
   'detection-threads',
+  'gc',
   'ceiling',
   'detector',
   'dashboard',
@@ -56,6 +58,7 @@ Benchmarks (default: all but ${ON_REQUEST.join(', ')}, in this order): ${BENCHES
              unless --backend is given
   compare    the prototype's design vs Vigil on SQLite (JSON, float32) and MariaDB, two rounds, stored chunks/s and ratios
   detection-threads  stored EEG chunks/s and RSS with 0 vs 1 detection thread, alternating (SQLite)
+  gc         stored EEG chunks/s and CPU per chunk by thread with single-threaded vs V8's default GC (SQLite)
   ceiling    what 2 cores allow for EEG JSON ingest: a parse-only server, and CPU per chunk by stage
   detector   perf/bench-detector.ts, when present
   dashboard  perf/bench-dashboard.ts, when present
@@ -146,6 +149,7 @@ export async function run(args: string[]): Promise<number> {
       else if (name === 'ingest') for (const s of scenarios) record(await benchScenario(backend, s));
       else if (name === 'compare') record(await benchCompare(duration ?? 10));
       else if (name === 'detection-threads') record(await benchDetectionThreads(duration ?? 10));
+      else if (name === 'gc') record(await benchGc(duration ?? 10));
       else if (name === 'rehearsal') record(await benchRehearsal(duration ?? 10));
       else if (name === 'ceiling') (await benchCeiling(duration ?? 10)).forEach(record);
       else if (name === 'frameworks') (await benchFrameworks(duration ?? 10)).forEach(record);
