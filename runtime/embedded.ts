@@ -39,10 +39,10 @@ export interface RuntimeOptions {
 }
 
 /**
- * One detection thread wherever there is a second core. With the EEG path lighter (#16) the event loop
- * is the bottleneck, and detection beside it measured +6 to +10 % stored chunks/s on 2 cores for about
- * 65 MB more RSS, peak 286 MB, under the 300 MB bar (`npm run bench -- detection-threads`,
- * perf/RESULTS.md). More threads would only add memory: one thread scores far more than the loop feeds it.
+ * One detection thread wherever there is a second core: detection beside the event loop measured +39 to
+ * +60 % stored chunks/s on 2 cores for about 50 MB more RSS, peak 251 MB, under the 300 MB bar
+ * (`npm run bench -- detection-threads`, perf/RESULTS.md). More threads would only add memory: a
+ * device stream's chunks are scored one after the other, and the two cores are then both busy.
  */
 export function defaultDetectionThreads(cores = availableParallelism()): number {
   return cores >= 2 ? 1 : 0;
