@@ -6,7 +6,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from './config/project-root.ts';
 
-const SKIP = new Set(['node_modules', 'dist', '.git', 'test-output', '.vigil', 'coverage']);
+const SKIP = new Set(['node_modules', 'dist', 'dist-bench', '.git', 'test-output', '.vigil', 'coverage']);
 
 function sources(dir = PROJECT_ROOT): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['**/*.test.ts'],
-    exclude: ['**/node_modules/**', '**/*.data.test.ts', 'dist/**'],
+    exclude: ['**/node_modules/**', '**/*.data.test.ts', 'dist/**', 'dist-bench/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

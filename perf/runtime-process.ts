@@ -1,7 +1,8 @@
 // Starts the embedded runtime in a child process on fresh storage (a temp SQLite dir, or a throw-away
-// MariaDB database) and removes that storage again on stop. The child is the compiled build
-// (dist/perf/runtime-child.js, `npm run build`; `npm run bench` builds first): what `npm start` runs,
-// without tsx's loader threads (an idle runtime child measured 200 MB RSS under tsx, 145 MB compiled).
+// MariaDB database) and removes that storage again on stop. The child is compiled like `npm start`'s
+// build (tsconfig.bench.json extends tsconfig.build.json into dist-bench/, which keeps bench code out of
+// the image's dist/; `npm run bench` builds both first), so no tsx loader threads are measured (an idle
+// runtime child: 200 MB RSS under tsx, 145 MB compiled).
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -29,8 +30,8 @@ export async function startRuntimeProcess(
   /** Node flags of the child (default: npm start's, runtime/node-flags.ts). */
   nodeFlags?: readonly string[],
 ): Promise<RuntimeProcess> {
-  const script = projectPath('dist/perf/runtime-child.js');
-  if (!existsSync(script)) throw new Error(`${script} is missing: run npm run build first`);
+  const script = projectPath('dist-bench/perf/runtime-child.js');
+  if (!existsSync(script)) throw new Error(`${script} is missing: run npm run build:bench first`);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'vigil-bench-'));
   const databaseUrl = backend === 'mysql' ? await createMysqlTestDatabase() : '';
   const child = await startChild<ChildReady>(
