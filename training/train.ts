@@ -27,7 +27,6 @@ import { type Dataset, type MlpParams, predict, type TrainOptions } from './mlp.
 import { exportCnnOnnx, exportGbdtOnnx, exportOnnx, ML_OPSET, OPSET } from './onnx-export.ts';
 import { readScalpWindows, scalpSeizures, scalpTrainingWindows } from './scalp-windows.ts';
 import { type SplitName, splitByRecording } from './split.ts';
-import { specificityThreshold } from './threshold.ts';
 import { windowScores } from './window-scores.ts';
 
 /** The scalp seizure whose two windows are the validation split's scalp part by default. */
@@ -293,10 +292,9 @@ export async function trainSeizureModel(opts: {
   const fitted = FITS[kind](train, validation, opts.seed, started, log);
 
   // the threshold and the validation figures on the window scores the detector thresholds (every
-  // channel of a scalp window, top quarter), not on the channel rows early stopping used; the most
-  // sensitive threshold keeping the specificity floor (threshold.ts), else the best balanced accuracy
+  // channel of a scalp window, top quarter), not on the channel rows early stopping used
   const val = windowScores([...of('validation'), ...scalpOf('validation')], dim, fitted.scores);
-  const threshold = specificityThreshold(val.truth, val.scores) ?? chooseThreshold(val.truth, val.scores);
+  const threshold = chooseThreshold(val.truth, val.scores);
   const valConfusion = confusion(
     val.truth,
     Array.from(val.scores, (s) => (s >= threshold ? 1 : 0)),
