@@ -27,7 +27,6 @@ import { type Dataset, type MlpParams, predict, type TrainOptions } from './mlp.
 import { exportCnnOnnx, exportGbdtOnnx, exportOnnx, ML_OPSET, OPSET } from './onnx-export.ts';
 import { readScalpWindows, scalpSeizures, scalpTrainingWindows } from './scalp-windows.ts';
 import { type SplitName, splitByRecording } from './split.ts';
-import { windowScores } from './window-scores.ts';
 
 /** The scalp seizure whose two windows are the validation split's scalp part by default. */
 export const DEFAULT_SCALP_VALIDATION = 'chb01_03';
@@ -108,9 +107,8 @@ export interface TrainReport {
 }
 
 /**
- * The threshold with the best balanced accuracy (sensitivity + specificity) on the validation window
- * scores (window-scores.ts); when a range of thresholds ties, its midpoint, so the choice does not hug
- * one validation window.
+ * The threshold with the best balanced accuracy (sensitivity + specificity) on the validation windows;
+ * when a range of thresholds ties, its midpoint, so the choice does not hug one validation window.
  * Chosen on validation only; the test split never influences it.
  */
 export function chooseThreshold(truth: ArrayLike<number>, scores: ArrayLike<number>): number {
@@ -291,15 +289,13 @@ export async function trainSeizureModel(opts: {
   );
   const fitted = FITS[kind](train, validation, opts.seed, started, log);
 
-  // the threshold and the validation figures on the window scores the detector thresholds (every
-  // channel of a scalp window, top quarter), not on the channel rows early stopping used
-  const val = windowScores([...of('validation'), ...scalpOf('validation')], dim, fitted.scores);
-  const threshold = chooseThreshold(val.truth, val.scores);
+  const valScores = fitted.scores(validation.x, validation.n);
+  const threshold = chooseThreshold(validation.y, valScores);
   const valConfusion = confusion(
-    val.truth,
-    Array.from(val.scores, (s) => (s >= threshold ? 1 : 0)),
+    validation.y,
+    Array.from(valScores, (s) => (s >= threshold ? 1 : 0)),
   );
-  const valAuc = rocAuc(val.truth, val.scores);
+  const valAuc = rocAuc(validation.y, valScores);
 
   const hash = createHash('sha256');
   fitted.hashInto(hash);
