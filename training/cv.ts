@@ -12,8 +12,6 @@
 //   --auc          first print each feature's single-feature AUC for set E against set D windows
 //   --verbose      name the recordings that fire and the windows beyond the 98.7 %-sensitivity threshold
 //   --no-validation  skip the train-split / validation-split run
-//   --scalp        add the training rows of all 7 chb01 seizure windows (scalp-windows.ts) to every training
-//                  fold, as `vigil model train` trains on Bonn and scalp (the scored folds stay Bonn only)
 // Columns: pooled window sensitivity, specificity and ROC AUC; seizure recordings the episode rule
 // finds and normal recordings it fires on; "spec@sens98.7" is the specificity of the single pooled
 // threshold that keeps 98.7 % window sensitivity (informative only: that threshold is chosen on the
@@ -32,24 +30,16 @@ import { WINDOW_SAMPLES } from '../functions/seizure-detector/preprocess.ts';
 import { readBonnDir } from '../recordings/bonn.ts';
 import { CANDIDATE_NAMES, withCandidates } from './candidate-features.ts';
 import { type CnnOptions, cnnEnsemblePredict, cnnPredict, trainCnn } from './cnn.ts';
-import { columns, concatDatasets, type RecordingWindows, recordingWindows, toDataset } from './dataset.ts';
-import { memberSeed, refitMlpEnsemble, trainMlpEnsemble } from './ensemble.ts';
+import { columns, type RecordingWindows, recordingWindows, toDataset } from './dataset.ts';
+import { memberSeed, trainMlpEnsemble } from './ensemble.ts';
 import { type GbdtOptions, gbdtPredict, trainGbdt } from './gbdt.ts';
 import { confusion, rocAuc } from './metrics.ts';
 import { type Dataset, predict, trainMlp } from './mlp.ts';
 import { mulberry32, shuffle } from './rng.ts';
-import { readScalpWindows, scalpTrainingWindows } from './scalp-windows.ts';
 import { splitByRecording } from './split.ts';
 import { CNN_OPTIONS, chooseThreshold, GBDT_OPTIONS, TRAIN_OPTIONS } from './train.ts';
 
-/**
- * A trained candidate's probabilities; `thresholdFrom`, when set, is the model whose validation scores
- * choose the threshold (a refit has seen the validation rows, so the model it was refitted from does).
- */
-type Predictor = ((x: Float32Array, n: number) => Float64Array) & {
-  thresholdFrom?: (x: Float32Array, n: number) => Float64Array;
-};
-type Scorer = (train: Dataset, validation: Dataset) => Predictor;
+type Scorer = (train: Dataset, validation: Dataset) => (x: Float32Array, n: number) => Float64Array;
 
 /** The trained settings without row/feature subsampling, as the cross-validation's starting point. */
 const GBDT_BASE: GbdtOptions = { ...GBDT_OPTIONS, subsample: 1, colsample: 1, seed: 1 };
@@ -67,21 +57,6 @@ const mlpWith =
     return (x, n) => predict(r.params, x, n);
   };
 const mlp = mlpWith({});
-/**
- * Early stopping and the threshold on validation as `mlp`, then the same seed trained again on training +
- * validation rows for the kept epoch count (ensemble.ts refitMlpEnsemble).
- */
-const refitOf =
-  (size: number, o: Partial<typeof TRAIN_OPTIONS>): Scorer =>
-  (train, validation) => {
-    const opts = { ...TRAIN_OPTIONS, ...o, seed: 1 };
-    const first = trainMlpEnsemble(train, validation, opts, size);
-    const refit = refitMlpEnsemble(concatDatasets(train, validation), opts, first);
-    process.stderr.write(`  refit epochs ${refit.members.map((m) => m.epochs).join(', ')}\n`);
-    const run: Predictor = (x, n) => predict(refit.params, x, n);
-    run.thresholdFrom = (x, n) => predict(first.params, x, n);
-    return run;
-  };
 const ensembleOf =
   (size: number, o: Partial<typeof TRAIN_OPTIONS>): Scorer =>
   (train, validation) => {
@@ -169,8 +144,6 @@ export const CANDIDATES: Record<string, Scorer> = {
     ],
   }),
   mlp,
-  'mlp-refit': refitOf(1, {}),
-  'mlp-ensemble5-refit': refitOf(5, {}),
   'mlp-stop-loss': mlpWith({ earlyStopping: 'loss' }),
   'mlp-40-epochs': mlpWith({ maxEpochs: 40, patience: 1000 }),
   'mlp-lr3e-4': mlpWith({ learningRate: 3e-4 }),
@@ -314,7 +287,6 @@ const { values, positionals } = parseArgs({
     auc: { type: 'boolean' },
     sens99: { type: 'boolean' },
     verbose: { type: 'boolean' },
-    scalp: { type: 'boolean' },
   },
   allowPositionals: true,
 });
@@ -328,18 +300,7 @@ const windows = recordings.map((r) => {
   const w = recordingWindows(r, rawWindows);
   return values.candidates ? withCandidates(w, INPUT_COUNT) : w;
 });
-if (values.scalp && (values.raw || values.candidates))
-  throw new Error('--scalp combines with neither --raw nor --candidates');
-const scalp = values.scalp
-  ? scalpTrainingWindows(
-      (await readScalpWindows(path.join(sharedDir(), 'data/eeg/chbmit-chb01/windows'))).map((r) =>
-        recordingWindows(r),
-      ),
-    )
-  : [];
 const toDs = (items: RecordingWindows[]) => toDataset(items, dim);
-/** Training rows of a fold: its Bonn recordings and (--scalp) every scalp window. */
-const toTrainDs = (items: RecordingWindows[]) => toDataset([...items, ...scalp], dim);
 const assignment = splitByRecording(
   windows.map((w) => ({ name: w.recording.name, set: w.recording.set, w })),
   1,
@@ -368,17 +329,17 @@ for (const name of names) {
   for (let f = 0; f < k; f++) {
     const inner = fs[(f + 1) % k]!;
     const trainRecs = fs.filter((_, i) => i !== f && i !== (f + 1) % k).flat();
-    const run = scorer(toTrainDs(trainRecs), toDs(inner));
+    const run = scorer(toDs(trainRecs), toDs(inner));
     const innerD = toDs(inner);
-    const threshold = chooseT(innerD.y, (run.thresholdFrom ?? run)(innerD.x, innerD.n));
+    const threshold = chooseT(innerD.y, run(innerD.x, innerD.n));
     for (const rec of fs[f]!) scored.push({ rec, scores: run(rec.features, rec.nWindows), threshold });
   }
   report(name, 'cv-5fold', scored);
   if (!values['no-validation']) {
-    const trainD = toTrainDs(bySplit('train'));
+    const trainD = toDs(bySplit('train'));
     const valD = toDs(bySplit('validation'));
     const run = scorer(trainD, valD);
-    const threshold = chooseT(valD.y, (run.thresholdFrom ?? run)(valD.x, valD.n));
+    const threshold = chooseT(valD.y, run(valD.x, valD.n));
     report(
       name,
       'train(in)',

@@ -3,7 +3,7 @@ import { FEATURE_INPUT_COUNT as INPUT_COUNT } from '../functions/seizure-detecto
 import { chunkFeatures, WINDOW_SAMPLES } from '../functions/seizure-detector/preprocess.ts';
 import { resample } from '../functions/seizure-detector/resample.ts';
 import type { BonnRecording } from '../recordings/bonn.ts';
-import { columns, concatDatasets, recordingWindows, toDataset } from './dataset.ts';
+import { columns, recordingWindows, toDataset } from './dataset.ts';
 
 const RATE = 173.61;
 // 23.6 s like a Bonn segment, so it spans three 10-s device chunks
@@ -72,18 +72,6 @@ describe('columns', () => {
     expect(Array.from(columns(d, 1).x)).toEqual([2, 3, 5, 6]);
     expect(columns(d, 1).dim).toBe(2);
     expect(columns(d, 1).y).toBe(d.y);
-  });
-});
-
-describe('concatDatasets', () => {
-  it('puts the rows of the second after those of the first, and refuses other dims', () => {
-    const a = { x: Float32Array.from([1, 2, 3, 4]), y: Uint8Array.from([0, 1]), n: 2, dim: 2 };
-    const b = { x: Float32Array.from([5, 6]), y: Uint8Array.from([1]), n: 1, dim: 2 };
-    const d = concatDatasets(a, b);
-    expect(Array.from(d.x)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(Array.from(d.y)).toEqual([0, 1, 1]);
-    expect([d.n, d.dim]).toEqual([3, 2]);
-    expect(() => concatDatasets(a, { ...b, dim: 1 })).toThrow(/dims/);
   });
 });
 

@@ -110,15 +110,3 @@ export function columns(d: Dataset, from: number, to = d.dim): Dataset {
   for (let r = 0; r < d.n; r++) x.set(d.x.subarray(r * d.dim + from, r * d.dim + to), r * len);
   return { x, y: d.y, n: d.n, dim: len };
 }
-
-/** The rows of a followed by the rows of b (same dim), e.g. training and validation rows for a refit. */
-export function concatDatasets(a: Dataset, b: Dataset): Dataset {
-  if (a.dim !== b.dim) throw new Error(`concatDatasets: dims ${a.dim} and ${b.dim}`);
-  const x = new Float32Array((a.n + b.n) * a.dim);
-  x.set(a.x.subarray(0, a.n * a.dim));
-  x.set(b.x.subarray(0, b.n * b.dim), a.n * a.dim);
-  const y = new Uint8Array(a.n + b.n);
-  y.set(a.y.subarray(0, a.n));
-  y.set(b.y.subarray(0, b.n), a.n);
-  return { x, y, n: a.n + b.n, dim: a.dim };
-}

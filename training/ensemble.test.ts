@@ -1,9 +1,8 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { INPUT_NAME, OUTPUT_NAME } from '../functions/seizure-detector/model.ts';
-import { concatDatasets } from './dataset.ts';
-import { mergeMlps, refitMlpEnsemble, trainMlpEnsemble } from './ensemble.ts';
-import { type Dataset, type MlpParams, predict, sigmoid, trainMlp } from './mlp.ts';
+import { mergeMlps, trainMlpEnsemble } from './ensemble.ts';
+import { type Dataset, type MlpParams, predict, sigmoid } from './mlp.ts';
 import { exportOnnx } from './onnx-export.ts';
 import { mulberry32 } from './rng.ts';
 
@@ -79,27 +78,5 @@ describe('MLP seed ensemble', () => {
     const c: MlpParams = { ...a, inputMean: a.inputMean.map((v) => v + 1) };
     expect(() => mergeMlps([a, c])).toThrow(/standardisation/);
     expect(() => mergeMlps([])).toThrow(/at least one/);
-  });
-
-  it('refits each member on training + validation rows for its kept epoch count, deterministically', () => {
-    const e = trainMlpEnsemble(train, val, { ...opts, patience: 3 }, 3);
-    const rows = concatDatasets(train, val);
-    const r = refitMlpEnsemble(rows, opts, e);
-    expect(r.members.map((m) => m.epochs)).toEqual(e.members.map((m) => Math.max(1, m.bestEpoch)));
-    // member k is the plain MLP of seed memberSeed(7, k) trained that many epochs on all rows
-    const alone = trainMlp(rows, val, {
-      ...opts,
-      seed: 7001,
-      maxEpochs: r.members[1]!.epochs,
-      earlyStopping: 'none',
-    });
-    expect(Array.from(predict(r.members[1]!.params, val.x, val.n))).toEqual(
-      Array.from(predict(alone.params, val.x, val.n)),
-    );
-    // standardised on all rows, and the same again when re-run
-    expect(Array.from(r.params.inputMean)).not.toEqual(Array.from(e.params.inputMean));
-    expect(Array.from(refitMlpEnsemble(rows, opts, e).params.layers[0]!.weight)).toEqual(
-      Array.from(r.params.layers[0]!.weight),
-    );
   });
 });

@@ -65,23 +65,3 @@ export function trainMlpEnsemble(
   );
   return { params: mergeMlps(members.map((m) => m.params)), members };
 }
-
-/**
- * The members of `trained` trained again, each from its own seed, on `rows` (the training and the
- * validation rows together) for the epoch count early stopping kept for it (at least 1), keeping the
- * last epoch. Why: validation recordings and scalp seizures are scarce (the Bonn sets come from 5
- * patients, the scalp windows from 7 seizures), so the refit learns from a quarter more recordings and
- * one more seizure; the epoch count and the threshold stay those chosen on validation.
- */
-export function refitMlpEnsemble(rows: Dataset, opts: TrainOptions, trained: EnsembleResult): EnsembleResult {
-  const none: Dataset = { x: new Float32Array(0), y: new Uint8Array(0), n: 0, dim: rows.dim };
-  const members = trained.members.map((m, k) =>
-    trainMlp(rows, none, {
-      ...opts,
-      seed: memberSeed(opts.seed, k),
-      maxEpochs: Math.max(1, m.bestEpoch),
-      earlyStopping: 'none',
-    }),
-  );
-  return { params: mergeMlps(members.map((m) => m.params)), members };
-}

@@ -37,10 +37,8 @@ export interface TrainOptions {
   /**
    * The validation score early stopping follows (default loss). ROC AUC ranks windows only, so a few
    * confidently wrong windows, which swing the weighted loss from epoch to epoch, do not pick the epoch.
-   * 'none': train exactly maxEpochs and keep the last epoch (a refit whose epoch count was chosen on
-   * validation before; the validation rows are then part of the training rows, so none are scored).
    */
-  earlyStopping?: 'loss' | 'auc' | 'none';
+  earlyStopping?: 'loss' | 'auc';
 }
 
 export interface Dataset {
@@ -180,15 +178,6 @@ export function trainMlp(train: Dataset, validation: Dataset, opts: TrainOptions
       }
       optimiser.step(grads, batchWeight);
     }
-    if (opts.earlyStopping === 'none') {
-      history.push({
-        epoch,
-        trainLoss: trainLoss / trainWeight,
-        validationLoss: Number.NaN,
-        validationAuc: Number.NaN,
-      });
-      continue;
-    }
     const valProbs = predict(params, validation.x, validation.n);
     const validationLoss = weightedLoss(valProbs, validation.y, posWeight);
     const validationAuc = rocAuc(validation.y, valProbs);
@@ -196,8 +185,6 @@ export function trainMlp(train: Dataset, validation: Dataset, opts: TrainOptions
     const score = opts.earlyStopping === 'auc' ? -validationAuc : validationLoss;
     if (stopping.stop(epoch, score)) break;
   }
-  const epochs = Math.min(epoch, opts.maxEpochs);
-  if (opts.earlyStopping === 'none') return { params, bestEpoch: epochs, epochs, history };
   const bestEpoch = stopping.restoreBest();
-  return { params, bestEpoch, epochs, history };
+  return { params, bestEpoch, epochs: Math.min(epoch, opts.maxEpochs), history };
 }
