@@ -1,20 +1,22 @@
 // The garbage collector on the threads that allocate (--single-threaded-gc, runtime/node-flags.ts) vs
 // V8's default parallel and concurrent collector on its helper threads: the embedded runtime under the
-// compare load (SQLite, float32 and JSON bodies) with both settings, alternating in one run, and the CPU
+// compare load (SQLite with float32 and JSON bodies, MariaDB with JSON) with both settings, alternating in one run, and the CPU
 // it spends per stored chunk on each kind of thread. It is what decides the flag.
 // Usage: npx tsx perf/bench-gc.ts [--duration S] [--rounds N]   (after npm run build)
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { RUNTIME_NODE_FLAGS } from '../runtime/node-flags.ts';
 import { span, type VigilSystem } from './bench-compare.ts';
 import { runLoad } from './load.ts';
 import type { PayloadKind } from './payloads.ts';
 import { type BenchReport, printReport } from './report.ts';
-import { rssSampler, startRuntimeProcess } from './runtime-process.ts';
+import { type Backend, rssSampler, startRuntimeProcess } from './runtime-process.ts';
 import { threadCpuMs, threadCpuSince } from './thread-cpu.ts';
 
-const SYSTEMS: Partial<Record<VigilSystem, PayloadKind>> = {
-  'sqlite-float32': 'eeg-binary',
-  'sqlite-json': 'eeg-json',
+const SYSTEMS: Record<VigilSystem, { backend: Backend; payload: PayloadKind }> = {
+  'sqlite-float32': { backend: 'sqlite', payload: 'eeg-binary' },
+  'sqlite-json': { backend: 'sqlite', payload: 'eeg-json' },
+  'mysql-json': { backend: 'mysql', payload: 'eeg-json' },
 };
 const SETTINGS = {
   'single-threaded GC': RUNTIME_NODE_FLAGS,
@@ -30,10 +32,28 @@ interface Figures {
   detection: number;
   others: number;
   loadGenerator: number;
+  /** MariaDB's server process, when the runtime stores there. */
+  mariadb: number;
+  /** Cores kept busy on average: runtime, load generator and MariaDB together. */
+  cores: number;
 }
 
-async function measure(payload: PayloadKind, flags: readonly string[], durationS: number): Promise<Figures> {
-  const rt = await startRuntimeProcess('sqlite', 1, {}, flags);
+/** CPU ms of MariaDB's server so far (its pid file), 0 when it is not on this machine. */
+function mariadbCpuMs(): number {
+  try {
+    const pid = Number(readFileSync('/run/mysqld/mysqld.pid', 'utf8'));
+    return [...threadCpuMs(pid).values()].reduce((a, b) => a + b, 0);
+  } catch {
+    return 0;
+  }
+}
+
+async function measure(
+  { backend, payload }: { backend: Backend; payload: PayloadKind },
+  flags: readonly string[],
+  durationS: number,
+): Promise<Figures> {
+  const rt = await startRuntimeProcess(backend, 1, {}, flags);
   const rss = rssSampler(() => rt.child.rssBytes());
   try {
     const device = rt.devices[0]!;
@@ -57,11 +77,13 @@ async function measure(payload: PayloadKind, flags: readonly string[], durationS
     const before = (await rt.counts()).eegChunks;
     const cpu0 = threadCpuMs(pid);
     const own0 = process.cpuUsage();
+    const db0 = backend === 'mysql' ? mariadbCpuMs() : 0;
     const t0 = performance.now();
     await load(durationS);
     await rt.idle();
     const seconds = (performance.now() - t0) / 1000;
     const own = process.cpuUsage(own0);
+    const db = backend === 'mysql' ? mariadbCpuMs() - db0 : 0;
     const threads = threadCpuSince(cpu0, threadCpuMs(pid));
     const n = (await rt.counts()).eegChunks - before;
     // The event loop is the process's main thread; the detection thread is the busiest of the others
@@ -77,6 +99,11 @@ async function measure(payload: PayloadKind, flags: readonly string[], durationS
       detection: detection / n,
       others: rest / n,
       loadGenerator: (own.user + own.system) / 1000 / n,
+      mariadb: db / n,
+      cores:
+        ([...threads.values()].reduce((a, b) => a + b, 0) + (own.user + own.system) / 1000 + db) /
+        1000 /
+        seconds,
     };
   } finally {
     rss.stop();
@@ -88,11 +115,11 @@ export async function benchGc(durationS = 10, rounds = 2): Promise<BenchReport> 
   const runs = new Map<string, Figures[]>();
   const settings = Object.keys(SETTINGS) as Setting[];
   for (let r = 0; r < rounds; r++)
-    for (const [system, payload] of Object.entries(SYSTEMS)) {
+    for (const [system, how] of Object.entries(SYSTEMS)) {
       // alternate which setting goes first, so drift on the machine does not favour one
       for (const s of r % 2 === 0 ? settings : [...settings].reverse()) {
         const key = `${system}, ${s}`;
-        runs.set(key, [...(runs.get(key) ?? []), await measure(payload!, SETTINGS[s], durationS)]);
+        runs.set(key, [...(runs.get(key) ?? []), await measure(how, SETTINGS[s], durationS)]);
       }
     }
   const figures: Record<string, number | string> = {
@@ -109,6 +136,9 @@ export async function benchGc(durationS = 10, rounds = 2): Promise<BenchReport> 
       f.map((x) => x.eventLoop + x.detection + x.others),
     );
     figures[`${key}: CPU ms per chunk, load generator`] = span(f.map((x) => x.loadGenerator));
+    if (key.startsWith('mysql'))
+      figures[`${key}: CPU ms per chunk, MariaDB server`] = span(f.map((x) => x.mariadb));
+    figures[`${key}: cores busy (runtime, load generator, MariaDB)`] = span(f.map((x) => x.cores));
     figures[`${key}: peak RSS (MB)`] = span(f.map((x) => x.rssMb));
   }
   return {

@@ -58,7 +58,7 @@ Benchmarks (default: all but ${ON_REQUEST.join(', ')}, in this order): ${BENCHES
              unless --backend is given
   compare    the prototype's design vs Vigil on SQLite (JSON, float32) and MariaDB, two rounds, stored chunks/s and ratios
   detection-threads  stored EEG chunks/s and RSS with 0 vs 1 detection thread, alternating (SQLite)
-  gc         stored EEG chunks/s and CPU per chunk by thread with single-threaded vs V8's default GC (SQLite)
+  gc         stored EEG chunks/s and CPU per chunk by thread with single-threaded vs V8's default GC (SQLite, MariaDB)
   ceiling    what 2 cores allow for EEG JSON ingest: a parse-only server, and CPU per chunk by stage
   detector   perf/bench-detector.ts, when present
   dashboard  perf/bench-dashboard.ts, when present
