@@ -46,6 +46,9 @@ COPY capacity/plan.json ./capacity/
 COPY eventing/broker.yaml eventing/triggers.yaml ./eventing/
 COPY models/seizure/model.onnx models/seizure/model.json ./models/seizure/
 # uid 1000 is the image's `node` user; numeric so Kubernetes can verify runAsNonRoot.
+# The collector on the thread that allocates, not on 4 V8 helper threads a small CPU quota would
+# throttle: the rehearsed cluster stored 2-6 % more EEG chunks/s and 2-17 % more heart-rate samples/s
+# with it (perf/RESULTS.md, `npm run bench -- rehearsal`, alternating runs). Not allowed in NODE_OPTIONS.
 USER 1000:1000
 EXPOSE 8080
-CMD ["node", "dist/cli/serve.js"]
+CMD ["node", "--single-threaded-gc", "dist/cli/serve.js"]

@@ -1,4 +1,4 @@
-// The container's process entry (`node dist/cli/serve.js`, the image's CMD): serves the function
+// The container's process entry (`node --single-threaded-gc dist/cli/serve.js`, the image's CMD): serves the function
 // FUNCTION_TARGET names on $PORT, as Knative runs it. `vigil serve` is the same command.
 import { run } from './commands/serve.ts';
 import { exitCode } from './exit-code.ts';

@@ -8,7 +8,7 @@
 //  4. the Broker and its Triggers (rehearsal/eventing/broker.ts), one address per Knative Service
 //     (rehearsal/cluster/service-proxy.ts) and, behind it, its pods (rehearsal/cluster/kubelet.ts):
 //     two replicas of every Service a Trigger delivers to, one of ingest and the dashboard. Each pod
-//     is `node dist/cli/serve.js` with the env a pod gets: the image's ENV, the manifest's env with
+//     is the image's CMD (`node … dist/cli/serve.js`) with the env a pod gets: the image's ENV, the manifest's env with
 //     Secrets resolved, PORT, K_SERVICE/K_CONFIGURATION/K_REVISION (Knative), K_SINK where a
 //     SinkBinding names the Service;
 //  5. the PingSource, sending to its sink Service.

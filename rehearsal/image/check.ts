@@ -1,7 +1,7 @@
 // What the image ships starts and serves: builds the Dockerfile's runtime stage in a scratch folder
 // (rehearsal/image/build.ts: real `npm ci --omit=dev`, dist/ of `npm run build`, the assets, the ENV,
 // the numeric USER), runs the migrate Job's command on SQLite and on MariaDB, then starts every
-// FUNCTION_TARGET with the image's CMD (`node dist/cli/serve.js`) and the image's ENV plus PORT,
+// FUNCTION_TARGET with the image's CMD (`node --single-threaded-gc dist/cli/serve.js`) and the image's ENV plus PORT,
 // K_SINK and VIGIL_DATA_DIR (and DATABASE_URL on MariaDB), and checks each serves real requests:
 // deploy/smoke-checks.ts per target (a device event through ingest reaches storage, the detector
 // replies a prediction from the image's model, the recorder stores, the dashboard API answers), the

@@ -9,9 +9,9 @@ describe("the repository's Dockerfile, as the rehearsal reads it", () => {
   const text = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8');
   const layout = layoutOf(text);
 
-  it('ships a node:20 runtime stage that runs `node dist/cli/serve.js` as a numeric non-root user', () => {
+  it('ships a node:20 runtime stage that runs `node --single-threaded-gc dist/cli/serve.js` as a numeric non-root user', () => {
     expect(layout.from).toMatch(/^node:20[-.\w]*$/);
-    expect(layout.cmd).toEqual(['node', 'dist/cli/serve.js']);
+    expect(layout.cmd).toEqual(['node', '--single-threaded-gc', 'dist/cli/serve.js']);
     expect(layout.user?.uid).toBeGreaterThan(0);
     expect(layout.workdir).toBe('/app');
     expect(layout.runs).toEqual([]);
