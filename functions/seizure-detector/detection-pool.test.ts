@@ -1,7 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { type EegChunk, EVENT_TYPES } from '../../eventing/contract.ts';
 import type { VigilEvent } from '../../eventing/event.ts';
-import { detectChunk } from './detect.ts';
 import { DetectionPool } from './detection-pool.ts';
 import { DEFAULT_EPISODE_RULE } from './episode.ts';
 import { loadSeizureModel } from './model.ts';
@@ -37,8 +36,7 @@ function chunk(i: number, scale = 1, patientId = 'pat-1'): VigilEvent<EegChunk> 
 }
 
 async function scoreHere(state: DetectorState, chunks: VigilEvent<EegChunk>[]): Promise<ScoredRun> {
-  const model = await loadSeizureModel();
-  return scoreStream(state, chunks, settings, (s, r, h) => detectChunk(model, s, r, h), model.info);
+  return scoreStream(state, chunks, settings, await loadSeizureModel());
 }
 
 describe('DetectionPool', () => {

@@ -4,7 +4,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { EegChunk } from '../../eventing/contract.ts';
 import type { VigilEvent } from '../../eventing/event.ts';
-import { detectChunk } from './detect.ts';
 import { loadSeizureModel } from './model.ts';
 import { type DetectorState, type ScoredRun, type ScoringSettings, scoreStream } from './stream-scoring.ts';
 
@@ -26,14 +25,7 @@ const model = loadSeizureModel((workerData as { modelDir?: string }).modelDir);
 port.on('message', (req: ScoringRequest) => {
   void (async () => {
     try {
-      const m = await model;
-      const run = await scoreStream(
-        req.state,
-        req.chunks,
-        req.settings,
-        (samples, rate, history) => detectChunk(m, samples, rate, history),
-        m.info,
-      );
+      const run = await scoreStream(req.state, req.chunks, req.settings, await model);
       port.postMessage({ id: req.id, ok: true, run } satisfies ScoringReply);
     } catch (err) {
       port.postMessage({

@@ -10,7 +10,6 @@ import { type EegChunk, EVENT_TYPES } from '../../eventing/contract.ts';
 import type { VigilEvent } from '../../eventing/event.ts';
 import type { FunctionContext, VigilFunction } from '../../eventing/subscriber.ts';
 import { readState, writeState } from '../../storage/function-state.ts';
-import { detectChunk } from './detect.ts';
 import { DEFAULT_EPISODE_RULE, type EpisodeRule } from './episode.ts';
 import { loadSeizureModel } from './model.ts';
 import {
@@ -52,10 +51,8 @@ export function createSeizureDetector(options: DetectorOptions = {}): VigilFunct
   const rule = options.rule ?? DEFAULT_EPISODE_RULE;
   const score: ScoreStream =
     options.score ??
-    (async (state, chunks, settings) => {
-      const model = await loadSeizureModel(options.modelDir);
-      return scoreStream(state, chunks, settings, (s, r, h) => detectChunk(model, s, r, h), model.info);
-    });
+    (async (state, chunks, settings) =>
+      scoreStream(state, chunks, settings, await loadSeizureModel(options.modelDir)));
   /** The last scoring of each device stream in this process: the next one of the stream starts after it. */
   const tails = new Map<string, Promise<unknown>>();
   /** Runs `job` after every earlier job of `key` (chained synchronously, so in call order). */

@@ -16,7 +16,7 @@ import type { VigilEvent } from '../../eventing/event.ts';
 import { kindPriority } from '../alarm-priority.ts';
 import { type ChannelBaseline, decodeBaseline, encodeBaseline } from './adaptation.ts';
 import { decodeHistory, encodeHistory, type WindowHistory } from './context.ts';
-import type { ChunkDetection, SignalHistory } from './detect.ts';
+import { type ChunkDetection, detectChunk, type SignalHistory } from './detect.ts';
 import {
   type EpisodeRule,
   type EpisodeState,
@@ -24,7 +24,7 @@ import {
   INITIAL_EPISODE_STATE,
   stepEpisode,
 } from './episode.ts';
-import type { ModelInfo } from './model.ts';
+import type { ModelInfo, SeizureModel } from './model.ts';
 import { WINDOW_SECONDS } from './preprocess.ts';
 
 export const FUNCTION_NAME = 'seizure-detector';
@@ -64,13 +64,6 @@ export const INITIAL_STATE: DetectorState = {
 export function seizureAlertId(stream: string, episodeStartMs: number): string {
   return `seizure-${stream}-${episodeStartMs}`;
 }
-
-/** Detection of one chunk's samples against the stream's past (detectChunk, bound to a model). */
-export type DetectSamples = (
-  samples: ReadonlyArray<ArrayLike<number>>,
-  sampleRateHz: number,
-  history: SignalHistory | null,
-) => Promise<ChunkDetection>;
 
 /** What a run is scored under, besides the model: plain values, so a run can go to another thread. */
 export interface ScoringSettings {
@@ -179,21 +172,20 @@ interface RunState {
 }
 
 /**
- * Scores a stream's chunks in order, each against the state the one before left. `detect` and `info` are
- * one model's (the thread's own).
+ * Scores a stream's chunks in order, each against the state the one before left, with `model` (the
+ * thread's own).
  */
 export async function scoreStream(
   start: DetectorState,
   chunks: readonly VigilEvent<EegChunk>[],
   settings: ScoringSettings,
-  detect: DetectSamples,
-  info: ModelInfo,
+  model: SeizureModel,
 ): Promise<ScoredRun> {
   let state: RunState = { ...start, context: start.context ? decodeContext(start.context) : null };
   const first = state;
   const events: VigilEvent[] = [];
   for (const input of chunks) {
-    const step = await scoreChunk(input, state, detect, info, settings);
+    const step = await scoreChunk(input, state, model, settings);
     events.push(...step.events);
     state = step.state;
   }
@@ -207,8 +199,7 @@ export async function scoreStream(
 async function scoreChunk(
   input: VigilEvent<EegChunk>,
   state: RunState,
-  detect: DetectSamples,
-  info: ModelInfo,
+  model: SeizureModel,
   { rule, nowMs, maxClockSkewSeconds }: ScoringSettings,
 ): Promise<{ events: VigilEvent[]; state: RunState }> {
   // contract events always carry data; the type's `data?` is the CloudEvents envelope's
@@ -219,7 +210,8 @@ async function scoreChunk(
   const future = startMs > nowMs + maxClockSkewSeconds * 1000;
   const late = isLate(state.context, startMs);
   const history = late || future ? null : historyBefore(state.context, chunk, startMs, rule);
-  const d = await detect(chunk.samples, chunk.sampleRateHz, history);
+  const d = await detectChunk(model, chunk.samples, chunk.sampleRateHz, history);
+  const { info } = model;
   if (d.windowScores.length === 0) return { events: [], state }; // shorter than one window: nothing to say
   const prediction = predictionEvent(input, chunk, d, info);
   if (future) return { events: [prediction], state };
