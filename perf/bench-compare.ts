@@ -30,7 +30,7 @@ const CONNECTIONS = 16;
 const WARMUP_S = 2;
 
 export type VigilSystem = keyof typeof BARS;
-const SYSTEMS: Record<VigilSystem, { backend: Backend; payload: PayloadKind }> = {
+export const SYSTEMS: Record<VigilSystem, { backend: Backend; payload: PayloadKind }> = {
   'sqlite-json': { backend: 'sqlite', payload: 'eeg-json' },
   'sqlite-float32': { backend: 'sqlite', payload: 'eeg-binary' },
   'mysql-json': { backend: 'mysql', payload: 'eeg-json' },
@@ -43,7 +43,7 @@ export interface VigilFigures {
   lost: number;
 }
 
-const closedLoop = (payload: PayloadKind, durationS: number): Scenario => ({
+export const closedLoop = (payload: PayloadKind, durationS: number): Scenario => ({
   name: 'compare',
   description: `EEG chunks (23 ch × 256 Hz × 1 s, ${payload}), closed loop`,
   executor: 'max-throughput',

@@ -54,6 +54,7 @@ const throughput = windows / ((performance.now() - t0) / 1000);
 const threads = cpus().length;
 const pool = new DetectionPool({ threads });
 const settings = { rule: DEFAULT_EPISODE_RULE, nowMs: Date.now(), maxClockSkewSeconds: 30 };
+const bigRows = big.map((row) => Float32Array.from(row)); // float32 rows, as every chunk past the door
 const chunkAt = (stream: number, i: number): VigilEvent<EegChunk> => ({
   specversion: '1.0',
   id: `pool-${stream}-${i}`,
@@ -66,7 +67,7 @@ const chunkAt = (stream: number, i: number): VigilEvent<EegChunk> => ({
     sampleRateHz: RATE,
     channels: Array.from({ length: CHANNELS }, (_, c) => `C${c}`),
     unit: 'uV',
-    samples: big.map((row) => Float32Array.from(row)),
+    samples: bigRows,
   },
 });
 let poolWindows = 0;

@@ -6,18 +6,13 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { RUNTIME_NODE_FLAGS } from '../runtime/node-flags.ts';
-import { span, type VigilSystem } from './bench-compare.ts';
+import { closedLoop, SYSTEMS, span } from './bench-compare.ts';
 import { runLoad } from './load.ts';
 import type { PayloadKind } from './payloads.ts';
 import { type BenchReport, printReport } from './report.ts';
 import { type Backend, rssSampler, startRuntimeProcess } from './runtime-process.ts';
 import { threadCpuMs, threadCpuSince } from './thread-cpu.ts';
 
-const SYSTEMS: Record<VigilSystem, { backend: Backend; payload: PayloadKind }> = {
-  'sqlite-float32': { backend: 'sqlite', payload: 'eeg-binary' },
-  'sqlite-json': { backend: 'sqlite', payload: 'eeg-json' },
-  'mysql-json': { backend: 'mysql', payload: 'eeg-json' },
-};
 const SETTINGS = {
   'single-threaded GC': RUNTIME_NODE_FLAGS,
   "V8's default GC": RUNTIME_NODE_FLAGS.filter((f) => f !== '--single-threaded-gc'),
@@ -57,20 +52,7 @@ async function measure(
   const rss = rssSampler(() => rt.child.rssBytes());
   try {
     const device = rt.devices[0]!;
-    const load = (s: number) =>
-      runLoad(
-        rt.url,
-        {
-          name: 'gc',
-          description: '',
-          executor: 'max-throughput',
-          payload,
-          durationS: s,
-          connections: 16,
-          thresholds: {},
-        },
-        device,
-      );
+    const load = (s: number) => runLoad(rt.url, closedLoop(payload, s), device);
     await load(2);
     await rt.idle();
     const pid = rt.child.proc.pid!;

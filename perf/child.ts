@@ -29,7 +29,7 @@ export async function startChild<Ready>(
     // The same Node flags as `npm start`: the runtime measured is the one users run. A compiled script
     // (.js, from dist/) runs as it ships; a TypeScript one through tsx.
     execArgv: [
-      ...(nodeFlags ?? RUNTIME_NODE_FLAGS),
+      ...nodeFlags,
       ...(script.endsWith('.ts') ? ['--import', 'tsx'] : []),
       ...(cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : []),
     ],
